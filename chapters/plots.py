@@ -1,0 +1,63 @@
+"""Figures the chapters share: training curves and image grids, as matplotlib figures."""
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+
+def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), title: str = "") -> Figure:
+    """Return a figure with one panel per metric: its training and validation curves by epoch.
+
+    ``history`` is what ``model.fit`` returns, or a mapping such as ``{"loss": [...],
+    "val_loss": [...]}``. A metric missing from it is left out.
+    """
+    curves: Mapping[str, Sequence[float]] = getattr(history, "history", history)
+    shown = [metric for metric in metrics if metric in curves]
+    if not shown:
+        raise ValueError(f"None of {list(metrics)} is in the history, which has {list(curves)}.")
+    figure, axes = plt.subplots(1, len(shown), figsize=(5 * len(shown), 3.5), squeeze=False)
+    for axis, metric in zip(axes[0], shown):
+        epochs = np.arange(1, len(curves[metric]) + 1)
+        axis.plot(epochs, curves[metric], "o-", label="training")
+        if f"val_{metric}" in curves:
+            axis.plot(epochs, curves[f"val_{metric}"], "s--", label="validation")
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(metric)
+        axis.set_title(f"{metric} by epoch")
+        axis.legend()
+        axis.grid(alpha=0.3)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure
+
+
+def plot_image_grid(images, labels: Sequence | None = None, columns: int = 8, title: str = "") -> Figure:
+    """Return a figure showing ``images`` in a grid, each titled with its label when given.
+
+    ``images`` is an array of shape (count, height, width) or (count, height, width, channels),
+    with values in [0, 255] or [0, 1].
+    """
+    images = np.asarray(images)
+    rows = int(np.ceil(len(images) / columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(1.4 * columns, 1.6 * rows), squeeze=False)
+    for index, axis in enumerate(axes.flat):
+        axis.set_xticks([])
+        axis.set_yticks([])
+        if index >= len(images):
+            axis.set_axis_off()
+            continue
+        image = images[index]
+        if image.ndim == 3 and image.shape[-1] == 1:
+            image = image[..., 0]
+        if image.dtype != np.uint8 and image.max() > 1.0:
+            image = image.astype("uint8")
+        axis.imshow(image, cmap="gray" if image.ndim == 2 else None)
+        if labels is not None:
+            axis.set_title(str(labels[index]), fontsize=9)
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    return figure

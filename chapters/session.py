@@ -1,0 +1,127 @@
+"""One-call notebook setup: backend, seeds, quiet logs, and a line saying what runs where."""
+
+import contextlib
+import logging
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from chapters.mode import run_mode
+
+BACKENDS = ("tensorflow", "jax", "torch")
+DEFAULT_SEED = 42
+
+
+@dataclass(frozen=True)
+class Session:
+    """What ``setup`` chose: backend, Keras version, device, seed and run mode."""
+
+    backend: str
+    keras_version: str
+    device: str
+    seed: int
+    mode: str
+
+    def __str__(self) -> str:
+        return (
+            f"Keras {self.keras_version} | backend: {self.backend} | device: {self.device} | "
+            f"seed: {self.seed} | mode: {self.mode}"
+        )
+
+
+def setup(backend: str = "tensorflow") -> Session:
+    """Choose the Keras backend, seed every generator, quiet framework logs; print and return it all.
+
+    ``backend`` is the notebook's choice (its Colab form field); an environment variable
+    ``KERAS_BACKEND`` set before the notebook started wins over it, so CI can pick the backend.
+    The seed is ``CHAPTERS_SEED`` if set, else 42. Call it before importing Keras.
+    """
+    keras_was_imported = "keras" in sys.modules
+    chosen = _choose_backend(backend)
+    _quiet_framework_logs()
+    with _native_stderr_silenced():  # TensorFlow's C++ start-up lines ignore every log setting
+        import keras
+
+        device = _device_name(chosen)
+        seed = _seed_from_environment()
+        keras.utils.set_random_seed(seed)  # also imports TensorFlow, whatever the backend
+
+    if keras.backend.backend() != chosen:
+        raise RuntimeError(
+            f"Keras is already running on {keras.backend.backend()!r}, not {chosen!r}: the backend "
+            "is fixed when Keras is first imported. Restart the kernel (Colab: Runtime > Restart "
+            "session) and run the notebook from the top."
+        )
+    if keras_was_imported and chosen != backend:
+        print(f"Keras was already imported on {chosen!r}; restart the kernel to switch to {backend!r}.")
+    session = Session(chosen, keras.__version__, device, seed, run_mode())
+    print(session)
+    return session
+
+
+def _choose_backend(notebook_choice: str) -> str:
+    chosen = os.environ.get("KERAS_BACKEND") or notebook_choice
+    if chosen not in BACKENDS:
+        raise ValueError(f"Unknown Keras backend {chosen!r}: use one of {', '.join(BACKENDS)}.")
+    os.environ["KERAS_BACKEND"] = chosen
+    return chosen
+
+
+def _seed_from_environment() -> int:
+    text = os.environ.get("CHAPTERS_SEED", "").strip()
+    if not text:
+        return DEFAULT_SEED
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"CHAPTERS_SEED={text!r} is not a whole number.") from None
+
+
+def _quiet_framework_logs() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ info and warnings
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    logging.getLogger("absl").setLevel(logging.ERROR)
+    logging.getLogger("jax._src.xla_bridge").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Send what native code writes to file descriptor 2 to /dev/null; Python errors still raise."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with open(os.devnull, "w") as devnull:
+        os.dup2(devnull.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def _device_name(backend: str) -> str:
+    """Return ``"CPU"`` or ``"GPU (<name>)"`` for the device the backend computes on."""
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            details = tf.config.experimental.get_device_details(gpus[0])
+            return f"GPU ({details.get('device_name', gpus[0].name)})"
+    elif backend == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        if device.platform != "cpu":
+            return f"{device.platform.upper()} ({device.device_kind})"
+    elif backend == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            return f"GPU ({torch.cuda.get_device_name(0)})"
+        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+            return "GPU (Apple MPS)"
+    return "CPU"
