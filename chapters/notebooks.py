@@ -66,18 +66,25 @@ def sync_notebook(path: Path, repository: str) -> bool:
 
 
 def strip_outputs(path: Path) -> None:
-    """Rewrite ``path`` keeping only checked cells' outputs, without execution counts or timings."""
+    """Rewrite ``path`` keeping only checked cells' outputs and execution counts (nbval needs both).
+
+    Checked cells are numbered 1, 2, ... in order; every other cell loses its outputs and count.
+    """
     notebook = nbformat.read(path, as_version=4)
+    checked_cells = 0
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue
-        cell.execution_count = None
-        if CHECKED_OUTPUT_MARK not in cell.source:
+        if CHECKED_OUTPUT_MARK in cell.source:
+            checked_cells += 1
+            cell.execution_count = checked_cells
+        else:
+            cell.execution_count = None
             cell.outputs = []
         for output in cell.outputs:
             if "execution_count" in output:
-                output.execution_count = None
+                output.execution_count = cell.execution_count
     nbformat.write(notebook, path)
 
 

@@ -1,0 +1,91 @@
+"""Every notebook has the chapter form: header with a Colab badge, the shared setup cell, a
+parameters cell, a closing assertion cell, no stored errors or stray outputs, a python3 kernel,
+and Colab links that follow the repository address in pyproject.toml."""
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from chapters import notebooks
+
+NOTEBOOK_DIRECTORY = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_PATHS = sorted(NOTEBOOK_DIRECTORY.glob("*.ipynb"))
+
+
+def code_cells(notebook):
+    return [cell for cell in notebook.cells if cell.cell_type == "code"]
+
+
+@pytest.fixture(params=NOTEBOOK_PATHS, ids=lambda path: path.stem)
+def notebook_path(request) -> Path:
+    return request.param
+
+
+@pytest.fixture
+def notebook(notebook_path):
+    return nbformat.read(notebook_path, as_version=4)
+
+
+def test_there_are_notebooks_named_by_chapter():
+    assert NOTEBOOK_PATHS, "no notebooks found"
+    for path in NOTEBOOK_PATHS:
+        assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
+
+
+def test_header_has_title_badge_goals_and_run_time(notebook, notebook_path, repository_root):
+    header = notebook.cells[0]
+    assert header.cell_type == "markdown"
+    assert header.source.startswith(f"# {notebook_path.name[:2]} · ")
+    badge = notebooks.colab_badge(notebooks.repository_url(repository_root), notebook_path.name)
+    assert badge in header.source, "the Colab badge must follow pyproject.toml (python -m chapters.notebooks sync)"
+    assert "**After this chapter you can**" in header.source
+    assert "**Run time, full mode:**" in header.source
+
+
+def test_setup_cell_is_the_shared_one(notebook, repository_root):
+    expected = notebooks.setup_cell(notebooks.repository_url(repository_root))
+    assert code_cells(notebook)[0].source == expected, "run python -m chapters.notebooks sync"
+
+
+def test_parameters_cell_follows_setup_and_only_it_knows_the_mode(notebook):
+    cells = code_cells(notebook)
+    assert "chapters.scale(" in cells[1].source, "the second code cell sets the parameters"
+    for cell in cells[2:]:
+        assert "chapters.scale(" not in cell.source and "CHAPTERS_MODE" not in cell.source, cell.source[:80]
+        assert "run_mode" not in cell.source, cell.source[:80]
+
+
+def test_last_code_cell_asserts_what_the_chapter_shows(notebook):
+    last = code_cells(notebook)[-1]
+    assert last.source.count("assert ") >= 2, "the closing cell states the chapter's results as asserts"
+    assert not any(cell.source.count("assert ") for cell in code_cells(notebook)[:-1])
+
+
+def test_closing_sections_are_present(notebook):
+    markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    assert "## What you learned" in markdown and "## Exercises" in markdown
+
+
+def test_only_checked_cells_keep_outputs_and_none_are_errors(notebook):
+    for cell in code_cells(notebook):
+        checked = notebooks.CHECKED_OUTPUT_MARK in cell.source
+        assert (cell.execution_count is not None) == checked, cell.source[:80]
+        assert bool(cell.outputs) == checked, f"stray or missing output in: {cell.source[:80]}"
+        assert all(output.output_type != "error" for output in cell.outputs)
+
+
+def test_kernel_is_python3(notebook):
+    assert notebook.metadata.kernelspec.name == "python3"
+
+
+def test_sync_rewrites_badge_and_install_line_to_a_new_address(notebook_path, tmp_path):
+    copy = tmp_path / notebook_path.name
+    copy.write_bytes(notebook_path.read_bytes())
+    new_address = "https://github.com/someone-else/fork"
+    assert notebooks.sync_notebook(copy, new_address)
+    synced = nbformat.read(copy, as_version=4)
+    assert "colab.research.google.com/github/someone-else/fork/blob/main/notebooks/" in synced.cells[0].source
+    assert f"git+{new_address}" in synced.cells[1].source
+    assert not notebooks.sync_notebook(copy, new_address), "a second sync changes nothing"

@@ -1,0 +1,20 @@
+import numpy as np
+
+from chapters import plots
+
+
+def test_history_plot_has_a_labelled_panel_per_metric():
+    history = {"loss": [0.9, 0.5, 0.3], "val_loss": [1.0, 0.7, 0.6], "accuracy": [0.6, 0.8, 0.9]}
+    figure = plots.plot_history(history, metrics=("loss", "accuracy", "auc"))
+    loss_axis, accuracy_axis = figure.axes
+    assert (loss_axis.get_xlabel(), loss_axis.get_ylabel()) == ("epoch", "loss")
+    assert [line.get_label() for line in loss_axis.get_lines()] == ["training", "validation"]
+    assert accuracy_axis.get_ylabel() == "accuracy" and len(accuracy_axis.get_lines()) == 1
+
+
+def test_image_grid_titles_each_image_with_its_label():
+    images = np.random.default_rng(0).integers(0, 255, size=(10, 28, 28), dtype=np.uint8)
+    figure = plots.plot_image_grid(images, labels=list(range(10)), columns=4)
+    titled = [axis.get_title() for axis in figure.axes if axis.images]
+    assert titled == [str(label) for label in range(10)]
+    assert len(figure.axes) == 12
