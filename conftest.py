@@ -19,4 +19,6 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("notebook durations")
         backend = os.environ.get("KERAS_BACKEND", "tensorflow")
         for notebook, seconds in sorted(totals.items()):
-            terminalreporter.write_line(f"{seconds:7.1f} s  {notebook}  ({backend}, {os.environ['CHAPTERS_MODE']} mode)")
+            terminalreporter.write_line(
+                f"{seconds:7.1f} s  {notebook}  ({backend}, {os.environ['CHAPTERS_MODE']} mode)"
+            )

@@ -159,7 +159,9 @@ def _fetch_file(dataset: Dataset, data_file: DataFile) -> Path:
     target = keras_cache_dir() / dataset.cache_subdir / data_file.name
     mirror = mirror_dir()
     mirror_file = mirror / dataset.mirror_dir / data_file.name if mirror else None
-    mirror_sha256 = _mirror_checksums(mirror).get(f"{dataset.mirror_dir}/{data_file.name}") if mirror else None
+    mirror_sha256 = (
+        _mirror_checksums(mirror).get(f"{dataset.mirror_dir}/{data_file.name}") if mirror else None
+    )
 
     if target.exists():
         actual = sha256_of(target)
@@ -215,8 +217,10 @@ def _download(dataset: Dataset, data_file: DataFile, target: Path, mirror_file: 
             f"sha256 is not {data_file.sha256}. The file was deleted and not used; run again to "
             f"retry the download. ({error})"
         ) from None
-    except Exception as error:  # get_file reports network failures as a bare Exception
-        raise DatasetNotFoundError(_not_found_message(dataset, data_file, target, mirror_file, error)) from None
+    except Exception as error:  # noqa: BLE001 - get_file reports network failures as a bare Exception
+        raise DatasetNotFoundError(
+            _not_found_message(dataset, data_file, target, mirror_file, error)
+        ) from None
     return Path(path)
 
 
@@ -277,7 +281,12 @@ def _load_idx_dataset(name: str) -> tuple[tuple[np.ndarray, np.ndarray], tuple[n
     folder = fetch(name)
     train_images, train_labels, test_images, test_labels = (
         read_idx(folder / f"{split}-{kind}-ubyte.gz")
-        for split, kind in (("train", "images-idx3"), ("train", "labels-idx1"), ("t10k", "images-idx3"), ("t10k", "labels-idx1"))
+        for split, kind in (
+            ("train", "images-idx3"),
+            ("train", "labels-idx1"),
+            ("t10k", "images-idx3"),
+            ("t10k", "labels-idx1"),
+        )
     )
     return (train_images, train_labels), (test_images, test_labels)
 

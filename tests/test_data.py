@@ -99,7 +99,9 @@ print(json.dumps({
 }))
 """
     before = snapshot(mirror)
-    completed = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True)
+    completed = subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=False
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     result = json.loads(completed.stdout.splitlines()[-1])
     assert result == {
@@ -124,7 +126,13 @@ def test_missing_everywhere_names_the_dataset_url_places_and_remedies(keras_cach
     with pytest.raises(data.DatasetNotFoundError) as raised:
         data.fetch(tiny_dataset(url))
     message = str(raised.value)
-    for expected in ("'tiny'", url, str(keras_cache / "datasets" / "tiny" / "payload.bin"), "CHAPTERS_MIRROR is not set", "To supply it"):
+    for expected in (
+        "'tiny'",
+        url,
+        str(keras_cache / "datasets" / "tiny" / "payload.bin"),
+        "CHAPTERS_MIRROR is not set",
+        "To supply it",
+    ):
         assert expected in message
     assert raised.value.__suppress_context__, "the network error's traceback must not be chained"
 

@@ -39,7 +39,9 @@ def test_header_has_title_badge_goals_and_run_time(notebook, notebook_path, repo
     assert header.cell_type == "markdown"
     assert header.source.startswith(f"# {notebook_path.name[:2]} · ")
     badge = notebooks.colab_badge(notebooks.repository_url(repository_root), notebook_path.name)
-    assert badge in header.source, "the Colab badge must follow pyproject.toml (python -m chapters.notebooks sync)"
+    assert badge in header.source, (
+        "the Colab badge must follow pyproject.toml (python -m chapters.notebooks sync)"
+    )
     assert "**After this chapter you can**" in header.source
     assert "**Run time, full mode:**" in header.source
 

@@ -12,7 +12,11 @@ def test_environment_yml_pip_section_matches_requirements_txt(repository_root):
     requirements = requirement_lines((repository_root / "requirements.txt").read_text())
     environment = (repository_root / "environment.yml").read_text()
     pip_section = environment.split("- pip:", 1)[1]
-    listed = {re.sub(r"\s+", "", line.strip()[2:]) for line in pip_section.splitlines() if line.strip().startswith("- ")}
+    listed = {
+        re.sub(r"\s+", "", line.strip()[2:])
+        for line in pip_section.splitlines()
+        if line.strip().startswith("- ")
+    }
     assert listed == requirements
 
 

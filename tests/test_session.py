@@ -46,8 +46,15 @@ def test_switching_backend_after_import_asks_for_a_restart(monkeypatch):
 def test_notebook_choice_applies_when_the_environment_names_no_backend(backend):
     environment = {key: value for key, value in os.environ.items() if key != "KERAS_BACKEND"}
     completed = subprocess.run(
-        [sys.executable, "-c", f"import chapters; chapters.setup({backend!r}); import keras; print(keras.backend.backend())"],
-        env=environment, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            f"import chapters; chapters.setup({backend!r}); import keras; print(keras.backend.backend())",
+        ],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert completed.stdout.splitlines()[-1] == backend
     assert f"backend: {backend}" in completed.stdout
