@@ -86,6 +86,7 @@ def _quiet_framework_logs() -> None:
     logging.getLogger("jax._src.xla_bridge").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
+    warnings.filterwarnings("ignore", message="`shuffle=True` was passed")  # fit() on a tf.data dataset
 
 
 @contextlib.contextmanager
