@@ -47,6 +47,7 @@ def setup(backend: str = "tensorflow") -> Session:
         device = _device_name(chosen)
         seed = _seed_from_environment()
         keras.utils.set_random_seed(seed)  # also imports TensorFlow, whatever the backend
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # TensorFlow resets it on import
 
     if keras.backend.backend() != chosen:
         raise RuntimeError(
