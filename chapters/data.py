@@ -139,12 +139,10 @@ def fetch(dataset: str | Dataset) -> Path:
     """
     if isinstance(dataset, str):
         dataset = _dataset_named(dataset)
-    for data_file in dataset.files:
-        archive = _fetch_file(dataset, data_file)
-    folder = keras_cache_dir() / dataset.cache_subdir
+    paths = [_fetch_file(dataset, data_file) for data_file in dataset.files]
     if dataset.extract:
-        return _extract(archive)
-    return folder
+        return _extract(paths[-1])
+    return keras_cache_dir() / dataset.cache_subdir
 
 
 def _dataset_named(name: str) -> Dataset:
