@@ -47,7 +47,7 @@ def setup(backend: str = "tensorflow") -> Session:
         device = _device_name(chosen)
         seed = _seed_from_environment()
         keras.utils.set_random_seed(seed)  # also imports TensorFlow, whatever the backend
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # TensorFlow resets it on import
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # after import: TensorFlow resets it then
 
     if keras.backend.backend() != chosen:
         raise RuntimeError(
@@ -82,7 +82,6 @@ def _seed_from_environment() -> int:
 
 def _quiet_framework_logs() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ info and warnings
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     logging.getLogger("absl").setLevel(logging.ERROR)
     logging.getLogger("jax._src.xla_bridge").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
