@@ -1,0 +1,30 @@
+"""The IMDB text pipeline on the real reviews (from the offline mirror in CI, into the usual Keras cache)."""
+
+import keras
+import numpy as np
+
+from chapters import text
+
+
+def test_imdb_subsets_are_fixed_labelled_and_vectorizable(shared_mirror, monkeypatch):
+    monkeypatch.setenv("CHAPTERS_MIRROR", str(shared_mirror))
+    splits = text.imdb_text_datasets(batch_size=50, max_train_reviews=200, max_test_reviews=100, seed=1)
+
+    def contents(dataset):
+        return [
+            (review, float(label[0]))
+            for texts, labels in dataset
+            for review, label in zip(texts.numpy(), labels.numpy())
+        ]
+
+    train = contents(splits.train)
+    assert len(train) == 200 and len(contents(splits.validation)) == 50 and len(contents(splits.test)) == 100
+    assert train == contents(splits.train), "each pass must see the same reviews"
+    assert {label for _, label in train} == {0.0, 1.0}
+    assert not {review for review, _ in train} & {review for review, _ in contents(splits.validation)}
+
+    vectorizer = keras.layers.TextVectorization(max_tokens=1_000, output_mode="multi_hot")
+    vectorizer.adapt(text.texts_only(splits.train))
+    vectors, labels = next(iter(text.vectorize(splits.train, vectorizer, shuffle_batches=True)))
+    assert tuple(vectors.shape) == (50, 1_000) and tuple(labels.shape) == (50, 1)
+    assert set(np.unique(np.asarray(vectors))) <= {0, 1}
