@@ -47,6 +47,8 @@ def setup(backend: str = "tensorflow") -> Session:
         device = _device_name(chosen)
         seed = _seed_from_environment()
         keras.utils.set_random_seed(seed)  # also imports TensorFlow, whatever the backend
+        if "tensorflow" in sys.modules:  # probe its devices now, or tf.data prints "failed call to cuInit"
+            sys.modules["tensorflow"].config.list_physical_devices()
     logging.getLogger("tensorflow").setLevel(logging.ERROR)  # after import: TensorFlow resets it then
 
     if keras.backend.backend() != chosen:
