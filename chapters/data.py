@@ -9,6 +9,10 @@ with their official URL and sha256. ``fetch`` looks for each file, in this order
    mirror's ``SHA256SUMS`` and copied into the cache (the mirror itself is never written to);
 3. the official URL, through ``keras.utils.get_file`` (progress bar, sha256 check).
 
+A dataset with a ``split`` (cats vs dogs) is a folder of images instead: ``fetch`` copies the
+mirror's prepared folder, each file checked against ``SHA256SUMS``, or else downloads the official
+archive and builds the split from it. Either way the folder appears in the cache only once complete.
+
 A file found nowhere raises ``DatasetNotFoundError`` saying where it looked and how to supply it;
 a file whose sha256 is wrong raises ``CorruptFileError`` and is never used.
 """
@@ -19,6 +23,7 @@ import json
 import os
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -28,6 +33,7 @@ import numpy as np
 
 MIRROR_VARIABLE = "CHAPTERS_MIRROR"
 EXTRACTED_MARKER = ".chapters-extracted"
+COMPLETE_MARKER = ".chapters-complete"
 
 
 class DataError(Exception):
@@ -54,7 +60,12 @@ class DataFile:
 
 @dataclass(frozen=True)
 class Dataset:
-    """A dataset of the manifest: where its files live in the cache and in the mirror."""
+    """A dataset of the manifest: where its files live in the cache and in the mirror.
+
+    ``split`` (image folders only) gives the images per class in each subset, e.g.
+    ``{"train": 1000, "validation": 500, "test": 500}``; ``classes`` maps each class folder to
+    the folder holding it in the archive.
+    """
 
     name: str
     description: str
@@ -64,6 +75,8 @@ class Dataset:
     mirror_dir: str
     files: tuple[DataFile, ...]
     extract: bool = False
+    split: dict[str, int] | None = None
+    classes: dict[str, str] | None = None
 
 
 @cache
@@ -135,10 +148,13 @@ def sha256_of(path: Path) -> str:
 def fetch(dataset: str | Dataset) -> Path:
     """Make every file of ``dataset`` present and verified in the Keras cache.
 
-    Returns the cache folder holding its files, or for an archive the folder it was extracted to.
+    Returns the cache folder holding its files, for an archive the folder it was extracted to,
+    and for an image folder dataset (one with a ``split``) the folder holding its subsets.
     """
     if isinstance(dataset, str):
         dataset = _dataset_named(dataset)
+    if dataset.split is not None:
+        return _image_folder(dataset)
     paths = [_fetch_file(dataset, data_file) for data_file in dataset.files]
     if dataset.extract:
         return _extract(paths[-1])
@@ -263,6 +279,100 @@ def _extract(archive: Path) -> Path:
     return Path(extracted)
 
 
+def _image_folder(dataset: Dataset) -> Path:
+    """Return ``<cache>/<cache_subdir>/<name>``, built from the mirror's folder or the archive."""
+    target = keras_cache_dir() / dataset.cache_subdir / dataset.name
+    if (target / COMPLETE_MARKER).exists():
+        return target
+    mirror = mirror_dir()
+    if mirror is not None and (mirror / dataset.mirror_dir).is_dir():
+        return _install_folder(target, lambda staging: _copy_mirror_folder(dataset, mirror, staging))
+    archive = _fetch_file(dataset, dataset.files[0])
+    return _install_folder(target, lambda staging: _split_archive(dataset, archive, staging))
+
+
+def _install_folder(target: Path, fill) -> Path:
+    """Let ``fill`` write into a staging folder, then move it to ``target``; return ``target``.
+
+    A failure leaves nothing at ``target``, so a half-built folder is never used.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
+    try:
+        fill(staging)
+        (staging / COMPLETE_MARKER).touch()
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _copy_mirror_folder(dataset: Dataset, mirror: Path, staging: Path) -> None:
+    """Copy every file SHA256SUMS lists under the mirror's folder into ``staging``, verified."""
+    prefix = f"{dataset.mirror_dir}/"
+    listed = {path: digest for path, digest in _mirror_checksums(mirror).items() if path.startswith(prefix)}
+    if not listed:
+        raise CorruptFileError(
+            f"The mirror's folder {mirror / dataset.mirror_dir} is not listed in its SHA256SUMS, so "
+            f"its files cannot be verified and were not used. List them there (dataset {dataset.name!r})."
+        )
+    for relative_path, expected in sorted(listed.items()):
+        source = mirror / relative_path
+        actual = sha256_of(source) if source.is_file() else "(missing)"
+        if actual != expected:
+            raise CorruptFileError(
+                f"The mirror's copy of {dataset.name!r} is corrupt and was not used:\n  {source}\n"
+                f"  has sha256 {actual},\n  but the mirror's SHA256SUMS says {expected}.\n"
+                "Replace it with a good copy (or unset CHAPTERS_MIRROR to download it) and run again."
+            )
+        destination = staging / relative_path.removeprefix(prefix)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, destination)
+
+
+def is_jfif(header: bytes) -> bool:
+    """Return whether a file's first bytes mark a JFIF JPEG (the archive also holds broken files)."""
+    return b"JFIF" in header[:10]
+
+
+def _split_archive(dataset: Dataset, archive: Path, staging: Path) -> None:
+    """Write ``dataset.split`` from the archive into ``staging``: per class, the valid JPEGs in
+    numeric order, the first ones to the first subset, the next ones to the next, and so on.
+    """
+    with zipfile.ZipFile(archive) as zipped:
+        for class_name, archive_folder in dataset.classes.items():
+            members = sorted(
+                (
+                    name
+                    for name in zipped.namelist()
+                    if name.startswith(f"{archive_folder}/") and name.lower().endswith(".jpg")
+                ),
+                key=lambda name: int(Path(name).stem) if Path(name).stem.isdigit() else -1,
+            )
+            needed = [subset for subset, count in dataset.split.items() for _ in range(count)]
+            for member in members:
+                if not needed:
+                    break
+                content = zipped.read(member)
+                if not is_jfif(content):
+                    continue
+                destination = (
+                    staging
+                    / needed.pop(0)
+                    / class_name
+                    / f"{Path(archive_folder).name.lower()}.{Path(member).stem}.jpg"
+                )
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                destination.write_bytes(content)
+            if needed:
+                raise CorruptFileError(
+                    f"{archive} holds too few valid JPEGs in {archive_folder}/ for the "
+                    f"{dataset.name!r} split {dataset.split}; the folder was not built."
+                )
+
+
 # Loaders, one per dataset a notebook reads as arrays or folders.
 
 
@@ -317,6 +427,16 @@ def load_boston_housing() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarr
 def imdb_reviews_directory() -> Path:
     """Return the ``aclImdb`` folder: ``train/`` and ``test/``, each with ``pos/`` and ``neg/`` reviews."""
     return fetch("imdb_reviews") / "aclImdb"
+
+
+def cats_vs_dogs_directory() -> Path:
+    """Return the cats vs dogs folder: ``train/`` (1,000 images per class) and ``validation/`` (500),
+    each with ``cats/`` and ``dogs/``, ready for ``keras.utils.image_dataset_from_directory``.
+
+    Built from Microsoft's Kaggle archive it also has ``test/`` (500 per class), the book's split;
+    the offline mirror's copy has no ``test/``.
+    """
+    return fetch("cats_vs_dogs")
 
 
 def load_tfds(name: str, **load_arguments):

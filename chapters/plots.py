@@ -34,6 +34,31 @@ def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), title: 
     return figure
 
 
+def plot_curves(
+    curves: Mapping[str, Sequence[float]],
+    ylabel: str,
+    title: str = "",
+    first_epochs: Mapping[str, int] | None = None,
+) -> Figure:
+    """Return a figure with one line per named curve, by epoch (1, 2, ...).
+
+    ``first_epochs`` gives the epoch number a curve starts at, for a run that continues another
+    (fine-tuning after feature extraction); a curve not named there starts at epoch 1.
+    """
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for name, values in curves.items():
+        first = (first_epochs or {}).get(name, 1)
+        axis.plot(np.arange(first, first + len(values)), values, label=name)
+    axis.set_xlabel("epoch")
+    axis.set_ylabel(ylabel)
+    if title:
+        axis.set_title(title)
+    axis.legend()
+    axis.grid(alpha=0.3)
+    figure.tight_layout()
+    return figure
+
+
 def plot_image_grid(images, labels: Sequence | None = None, columns: int = 8, title: str = "") -> Figure:
     """Return a figure showing ``images`` in a grid, each titled with its label when given.
 

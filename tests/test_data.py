@@ -216,5 +216,8 @@ def test_the_manifest_describes_every_file_it_lists():
 def test_every_mirrored_file_in_the_manifest_is_listed_in_the_shared_mirror(shared_mirror):
     listed = (shared_mirror / "SHA256SUMS").read_text()
     for dataset in data.manifest().values():
+        if dataset.split is not None:  # the mirror holds the prepared folder, not the archive
+            assert f"  {dataset.mirror_dir}/" in listed, dataset.name
+            continue
         for data_file in dataset.files:
             assert f"  {dataset.mirror_dir}/{data_file.name}\n" in listed, (dataset.name, data_file.name)

@@ -18,3 +18,15 @@ def test_image_grid_titles_each_image_with_its_label():
     titled = [axis.get_title() for axis in figure.axes if axis.images]
     assert titled == [str(label) for label in range(10)]
     assert len(figure.axes) == 12
+
+
+def test_named_curves_share_one_axis_and_a_continuing_run_starts_later():
+    figure = plots.plot_curves(
+        {"frozen": [0.8, 0.85, 0.9], "fine-tuned": [0.92, 0.93]},
+        "validation accuracy",
+        first_epochs={"fine-tuned": 4},
+    )
+    axis = figure.axes[0]
+    lines = {line.get_label(): list(line.get_xdata()) for line in axis.get_lines()}
+    assert lines == {"frozen": [1, 2, 3], "fine-tuned": [4, 5]}
+    assert axis.get_ylabel() == "validation accuracy"

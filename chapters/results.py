@@ -1,0 +1,46 @@
+"""Training curves one chapter saves for a later one to compare against (05's convnets in 06).
+
+Each chapter's runs are kept as JSON in ``<Keras cache>/chapters-results/<chapter>-<mode>.json``,
+one file per run mode, so a quick run is never compared with a full one.
+"""
+
+import json
+from pathlib import Path
+
+from chapters.data import keras_cache_dir
+from chapters.mode import run_mode
+
+
+def results_path(chapter: str) -> Path:
+    """Return the JSON file holding ``chapter``'s saved runs in the current run mode."""
+    return keras_cache_dir() / "chapters-results" / f"{chapter}-{run_mode()}.json"
+
+
+def save_run(chapter: str, name: str, history) -> Path:
+    """Save a run's per-epoch metrics (``model.fit``'s history, or its dict) under ``name``.
+
+    Returns the JSON file, which keeps the chapter's earlier runs under their own names.
+    """
+    path = results_path(chapter)
+    runs = load_runs(chapter)
+    curves = getattr(history, "history", history)
+    runs[name] = {metric: [float(value) for value in values] for metric, values in curves.items()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(runs, indent=1))
+    return path
+
+
+def settled_accuracy(history, last_epochs: int = 3) -> float:
+    """Return the mean validation accuracy over a run's last ``last_epochs`` epochs.
+
+    Validation accuracy on 1,000 images jumps by a few points from epoch to epoch; the mean of
+    the last few is a steadier measure of where training ended, and picks no lucky epoch.
+    """
+    curves = getattr(history, "history", history)
+    return float(sum(curves["val_accuracy"][-last_epochs:]) / len(curves["val_accuracy"][-last_epochs:]))
+
+
+def load_runs(chapter: str) -> dict[str, dict[str, list[float]]]:
+    """Return ``chapter``'s saved runs in the current mode as {name: {metric: values}}; {} if none."""
+    path = results_path(chapter)
+    return json.loads(path.read_text()) if path.is_file() else {}
