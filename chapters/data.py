@@ -320,16 +320,12 @@ def _copy_mirror_folder(dataset: Dataset, mirror: Path, staging: Path) -> None:
         )
     for relative_path, expected in sorted(listed.items()):
         source = mirror / relative_path
-        actual = sha256_of(source) if source.is_file() else "(missing)"
-        if actual != expected:
+        if not source.is_file():
             raise CorruptFileError(
-                f"The mirror's copy of {dataset.name!r} is corrupt and was not used:\n  {source}\n"
-                f"  has sha256 {actual},\n  but the mirror's SHA256SUMS says {expected}.\n"
-                "Replace it with a good copy (or unset CHAPTERS_MIRROR to download it) and run again."
+                f"The mirror's SHA256SUMS lists {source}, but the file is missing; the mirror's "
+                f"copy of {dataset.name!r} was not used. Restore the file and run again."
             )
-        destination = staging / relative_path.removeprefix(prefix)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, destination)
+        _copy_from_mirror(dataset, source, expected, staging / relative_path.removeprefix(prefix))
 
 
 def is_jfif(header: bytes) -> bool:

@@ -148,3 +148,13 @@ def test_the_shared_mirror_gives_the_book_sized_folder(keras_cache, shared_mirro
         for class_name in ("cats", "dogs")
     }
     assert counts == {"train/cats": 1000, "train/dogs": 1000, "validation/cats": 500, "validation/dogs": 500}
+
+
+def test_a_listed_mirror_image_that_is_missing_is_named(keras_cache, tmp_path, monkeypatch):
+    mirror = make_mirror(tmp_path / "mirror")
+    (mirror / "pets" / "train" / "cats" / "cat.2.jpg").unlink()
+    monkeypatch.setenv("CHAPTERS_MIRROR", str(mirror))
+
+    with pytest.raises(data.CorruptFileError, match=r"(?s)train/cats/cat\.2\.jpg, but the file is missing"):
+        data.fetch(tiny_pets(DEAD_URL))
+    assert not (keras_cache / "datasets" / "pets").exists()
