@@ -13,16 +13,25 @@ A dataset with a ``split`` (cats vs dogs) is a folder of images instead: ``fetch
 mirror's prepared folder, each file checked against ``SHA256SUMS``, or else downloads the official
 archive and builds the split from it. Either way the folder appears in the cache only once complete.
 
+A dataset with a ``content`` check (the Beijing weather table) has no published hash, and its
+official download may differ from the mirror's bytes (line endings, a zip around the file). Its
+mirror copy is still checked byte for byte; a download, or a cached copy whose bytes are not the
+mirror's, is checked by what it holds instead: its columns, its row count and a sha256 of its
+parsed values (``csv_content``).
+
 A file found nowhere raises ``DatasetNotFoundError`` saying where it looked and how to supply it;
-a file whose sha256 is wrong raises ``CorruptFileError`` and is never used.
+a file whose sha256 (or checked content) is wrong raises ``CorruptFileError`` and is never used.
 """
 
+import csv
 import gzip
 import hashlib
 import json
 import os
+import posixpath
 import shutil
 import tempfile
+import urllib.parse
 import zipfile
 from dataclasses import dataclass
 from functools import cache
@@ -50,12 +59,30 @@ class CorruptFileError(DataError):
 
 @dataclass(frozen=True)
 class DataFile:
-    """One file of a dataset: its name in the cache, official URL, sha256 and size in bytes."""
+    """One file of a dataset: its name in the cache, official URL, sha256 and size in bytes.
+
+    ``archive_member`` is set when the official URL serves a zip archive holding the file under
+    that name rather than the file itself.
+    """
 
     name: str
     url: str
     sha256: str
     size: int
+    archive_member: str | None = None
+
+
+@dataclass(frozen=True)
+class CsvContent:
+    """What a CSV file holds, independent of its bytes: header, data rows, and a values digest.
+
+    ``values_sha256`` is the sha256 of the parsed data rows (see ``csv_content``), so a copy with
+    other line endings or number formatting (``1021`` or ``1021.0``) has the same content.
+    """
+
+    columns: tuple[str, ...]
+    rows: int
+    values_sha256: str
 
 
 @dataclass(frozen=True)
@@ -64,7 +91,8 @@ class Dataset:
 
     ``split`` (image folders only) gives the images per class in each subset, e.g.
     ``{"train": 1000, "validation": 500, "test": 500}``; ``classes`` maps each class folder to
-    the folder holding it in the archive.
+    the folder holding it in the archive. ``content`` (CSV files with no published hash) is what
+    the file must hold when its bytes are not the ones its ``sha256`` names.
     """
 
     name: str
@@ -77,6 +105,7 @@ class Dataset:
     extract: bool = False
     split: dict[str, int] | None = None
     classes: dict[str, str] | None = None
+    content: CsvContent | None = None
 
 
 @cache
@@ -92,10 +121,17 @@ def manifest() -> dict[str, Dataset]:
         name: Dataset(
             name=name,
             files=tuple(DataFile(**file) for file in entry["files"]),
-            **{key: value for key, value in entry.items() if key != "files"},
+            content=_csv_content_entry(entry.get("content")),
+            **{key: value for key, value in entry.items() if key not in ("files", "content")},
         )
         for name, entry in datasets.items()
     }
+
+
+def _csv_content_entry(entry: dict | None) -> CsvContent | None:
+    if entry is None:
+        return None
+    return CsvContent(tuple(entry["columns"]), entry["rows"], entry["values_sha256"])
 
 
 def keras_cache_dir() -> Path:
@@ -179,12 +215,10 @@ def _fetch_file(dataset: Dataset, data_file: DataFile) -> Path:
 
     if target.exists():
         actual = sha256_of(target)
-        if actual in (data_file.sha256, mirror_sha256):
+        if actual in (data_file.sha256, mirror_sha256) or _holds_expected_content(dataset, target):
             return target
-        print(
-            f"The cached {target} is corrupt (sha256 {actual}, expected {data_file.sha256}); "
-            "deleting it and fetching the file again."
-        )
+        expected = f"expected {data_file.sha256}" + (" or the content it holds" if dataset.content else "")
+        print(f"The cached {target} is corrupt (sha256 {actual}, {expected}); deleting it and fetching it again.")
         target.unlink()
 
     if mirror_file is not None and mirror_file.is_file():
@@ -213,19 +247,33 @@ def _copy_from_mirror(dataset: Dataset, mirror_file: Path, expected: str | None,
 
 
 def _download(dataset: Dataset, data_file: DataFile, target: Path, mirror_file: Path | None) -> Path:
+    if dataset.content is not None:
+        return _download_checking_content(dataset, data_file, target, mirror_file)
+    return _get_file(dataset, data_file, data_file.name, data_file.sha256, target, mirror_file)
+
+
+def _get_file(
+    dataset: Dataset, data_file: DataFile, file_name: str, sha256: str | None, target: Path,
+    mirror_file: Path | None,
+) -> Path:
+    """Download ``data_file.url`` into the cache as ``file_name`` with Keras; return its path.
+
+    ``sha256`` (None: no byte check) is verified by Keras; a mismatch deletes the file and raises
+    ``CorruptFileError``, a network failure raises ``DatasetNotFoundError`` (both say what to do).
+    """
     import keras
 
     try:
         path = keras.utils.get_file(
-            data_file.name,
+            file_name,
             origin=data_file.url,
-            file_hash=data_file.sha256,
+            file_hash=sha256,
             hash_algorithm="sha256",
             cache_dir=str(keras_cache_dir()),
             cache_subdir=dataset.cache_subdir,
         )
     except ValueError as error:  # get_file's hash check failed; it leaves the bad file behind
-        target.unlink(missing_ok=True)
+        (target.parent / file_name).unlink(missing_ok=True)
         raise CorruptFileError(
             f"The download of {dataset.name!r} from {data_file.url} is incomplete or corrupt: its "
             f"sha256 is not {data_file.sha256}. The file was deleted and not used; run again to "
@@ -236,6 +284,115 @@ def _download(dataset: Dataset, data_file: DataFile, target: Path, mirror_file: 
             _not_found_message(dataset, data_file, target, mirror_file, error)
         ) from None
     return Path(path)
+
+
+def _download_checking_content(
+    dataset: Dataset, data_file: DataFile, target: Path, mirror_file: Path | None
+) -> Path:
+    """Download a file whose official bytes are not pinned; keep it only if its content checks.
+
+    The download (the file, or the zip archive holding it) is kept under a name of its own until
+    the file's content has been checked, then moved to ``target``; a failed check deletes it.
+    """
+    url_name = posixpath.basename(urllib.parse.urlparse(data_file.url).path)
+    download_name = url_name if data_file.archive_member else f"{data_file.name}.unchecked"
+    download = _get_file(dataset, data_file, download_name, None, target, mirror_file)
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-")
+    os.close(handle)
+    unchecked = Path(name)
+    try:
+        if data_file.archive_member:
+            _extract_member(dataset, download, data_file.archive_member, unchecked)
+        else:
+            shutil.copyfile(download, unchecked)
+        _check_content(dataset, data_file, unchecked)
+        os.replace(unchecked, target)
+    finally:
+        unchecked.unlink(missing_ok=True)
+        download.unlink(missing_ok=True)
+    return target
+
+
+def _extract_member(dataset: Dataset, archive: Path, member: str, destination: Path) -> None:
+    """Write the zip ``archive``'s file named ``member`` (in any of its folders) to ``destination``."""
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            matches = [name for name in zipped.namelist() if Path(name).name == member]
+            if not matches:
+                raise CorruptFileError(
+                    f"The archive downloaded for {dataset.name!r} ({archive.name}) holds no file "
+                    f"{member}; it holds {', '.join(zipped.namelist()) or 'nothing'}. It was deleted "
+                    "and not used; the official packaging may have changed (see data/datasets.json)."
+                )
+            destination.write_bytes(zipped.read(matches[0]))
+    except zipfile.BadZipFile:
+        raise CorruptFileError(
+            f"The archive downloaded for {dataset.name!r} ({archive.name}) is not a readable zip "
+            "file (an interrupted download?). It was deleted and not used; run again to retry."
+        ) from None
+
+
+def _check_content(dataset: Dataset, data_file: DataFile, path: Path) -> None:
+    """Raise ``CorruptFileError`` unless ``path`` holds the content the manifest gives ``dataset``."""
+    expected = dataset.content
+    try:
+        found = csv_content(path)
+    except csv.Error as error:
+        found_line = f"not a readable CSV file ({error})"
+    else:
+        if found == expected:
+            return
+        columns = ", ".join(found.columns).encode("unicode_escape").decode()
+        columns = columns if len(columns) <= 160 else columns[:160] + "..."
+        found_line = f"{found.rows:,} rows, columns {columns}, values sha256 {found.values_sha256}"
+    raise CorruptFileError(
+        f"The download of {dataset.name!r} from {data_file.url} does not hold the data this course "
+        f"was checked against, so it was deleted and not used.\n"
+        f"  expected: {expected.rows:,} rows, columns {', '.join(expected.columns)}, "
+        f"values sha256 {expected.values_sha256}\n"
+        f"  found:    {found_line}\n"
+        "The source publishes no checksum, so the file's parsed values are checked instead of its "
+        f"bytes. Run again to retry; if it persists, the source has changed: set {MIRROR_VARIABLE} "
+        "to an offline mirror, or report it."
+    )
+
+
+def _holds_expected_content(dataset: Dataset, path: Path) -> bool:
+    if dataset.content is None:
+        return False
+    try:
+        return csv_content(path) == dataset.content
+    except csv.Error:  # not a CSV file at all
+        return False
+
+
+def csv_content(path: Path) -> CsvContent:
+    """Return what the CSV file at ``path`` holds: header, number of data rows, values digest.
+
+    Each field is stripped; one that parses as a number stands for ``repr(float(field))``, any
+    other (``NA``, ``NW``) for its text. The digest is the sha256 of the rows so written, fields
+    joined by the unit separator and rows ended by a newline; blank lines are skipped. A copy with
+    other line endings, a byte-order mark or other number formatting has the same content.
+    Raises ``csv.Error`` for a file the csv module cannot read (one holding NUL bytes).
+    """
+    digest, rows = hashlib.sha256(), 0
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as stream:
+        reader = csv.reader(stream)
+        columns = tuple(field.strip() for field in next(reader, []))
+        for row in reader:
+            fields = [field.strip() for field in row]
+            if not any(fields):
+                continue
+            digest.update(("\x1f".join(_canonical_field(field) for field in fields) + "\n").encode())
+            rows += 1
+    return CsvContent(columns, rows, digest.hexdigest())
+
+
+def _canonical_field(field: str) -> str:
+    try:
+        return repr(float(field))
+    except ValueError:
+        return field
 
 
 def _not_found_message(
@@ -253,10 +410,14 @@ def _not_found_message(
         f"  3. the official URL: {data_file.url} (failed: {error})\n"
         "To supply it, do one of these:\n"
         f"  - connect to the internet and run this cell again;\n"
-        f"  - download {data_file.url} elsewhere and copy it to {target};\n"
+        f"  - download {data_file.url} elsewhere and copy {_what_to_copy(data_file)} to {target};\n"
         f"  - set {MIRROR_VARIABLE} to a mirror folder holding {dataset.mirror_dir}/{data_file.name} "
         "and listing it in SHA256SUMS (see the README's offline section)."
     )
+
+
+def _what_to_copy(data_file: DataFile) -> str:
+    return f"the file {data_file.archive_member} from that zip archive" if data_file.archive_member else "it"
 
 
 def _extract(archive: Path) -> Path:
@@ -433,6 +594,24 @@ def cats_vs_dogs_directory() -> Path:
     the offline mirror's copy has no ``test/``.
     """
     return fetch("cats_vs_dogs")
+
+
+def load_beijing_pm25():
+    """Return UCI's Beijing PM2.5 table: one row per hour, 2010-01-01 00:00 to 2014-12-31 23:00.
+
+    A pandas DataFrame of 43,824 rows indexed by the hour (``time``), with the file's columns:
+    ``pm2.5`` (µg/m³; NaN for the 2,067 hours it is missing), ``DEWP`` (dew point, °C), ``TEMP``
+    (°C), ``PRES`` (hPa), ``cbwd`` (combined wind direction: ``NE``, ``NW``, ``SE``, or ``cv`` for
+    calm and variable), ``Iws`` (wind speed in m/s, cumulated over the hours the direction has
+    held), ``Is`` and ``Ir`` (hours of snow and of rain, cumulated likewise). The file's row number
+    and date columns become the index.
+    """
+    import pandas as pd
+
+    dataset = _dataset_named("beijing_pm25")
+    table = pd.read_csv(fetch(dataset) / dataset.files[0].name)
+    table.index = pd.DatetimeIndex(pd.to_datetime(table[["year", "month", "day", "hour"]]), name="time")
+    return table.drop(columns=["No", "year", "month", "day", "hour"])
 
 
 def load_tfds(name: str, **load_arguments):

@@ -39,16 +39,20 @@ def plot_curves(
     ylabel: str,
     title: str = "",
     first_epochs: Mapping[str, int] | None = None,
+    levels: Mapping[str, float] | None = None,
 ) -> Figure:
     """Return a figure with one line per named curve, by epoch (1, 2, ...).
 
     ``first_epochs`` gives the epoch number a curve starts at, for a run that continues another
     (fine-tuning after feature extraction); a curve not named there starts at epoch 1.
+    ``levels`` draws a dashed horizontal line per named value, such as a baseline's error.
     """
     figure, axis = plt.subplots(figsize=(7, 4))
     for name, values in curves.items():
         first = (first_epochs or {}).get(name, 1)
         axis.plot(np.arange(first, first + len(values)), values, label=name)
+    for name, value in (levels or {}).items():
+        axis.axhline(value, linestyle="--", color="black", linewidth=1, label=name)
     axis.set_xlabel("epoch")
     axis.set_ylabel(ylabel)
     if title:

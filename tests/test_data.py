@@ -90,12 +90,14 @@ imdb = data.imdb_reviews_directory()
 data.fetch("mobilenet_025_imagenet")
 mobilenet = keras.applications.MobileNet(input_shape=(224, 224, 3), alpha=0.25, include_top=False, weights="imagenet")
 tfds_test = data.load_tfds("mnist", split="test")
+beijing = data.load_beijing_pm25()
 print(json.dumps({
     "mnist": [train_images.shape, test_images.shape, train_labels[:5].tolist()],
     "fashion": fashion_train.shape, "boston": [boston_train.shape, boston_test.shape],
     "imdb": sorted(path.name for path in imdb.iterdir() if path.is_dir()),
     "imdb_train_pos": len(list((imdb / "train" / "pos").glob("*.txt"))),
     "mobilenet_params": mobilenet.count_params(), "tfds_mnist_test": int(tfds_test.cardinality()),
+    "beijing": [len(beijing), float(beijing["TEMP"].iloc[0])],
 }))
 """
     before = snapshot(mirror)
@@ -112,6 +114,7 @@ print(json.dumps({
         "imdb_train_pos": 12500,
         "mobilenet_params": 218544,
         "tfds_mnist_test": 10000,
+        "beijing": [43824, -11.0],
     }
     assert (home / ".keras" / "datasets" / "mnist" / "train-images-idx3-ubyte.gz").is_file()
     assert (home / "tensorflow_datasets" / "mnist" / "3.0.1").is_dir()

@@ -30,3 +30,9 @@ def test_named_curves_share_one_axis_and_a_continuing_run_starts_later():
     lines = {line.get_label(): list(line.get_xdata()) for line in axis.get_lines()}
     assert lines == {"frozen": [1, 2, 3], "fine-tuned": [4, 5]}
     assert axis.get_ylabel() == "validation accuracy"
+
+
+def test_levels_are_labelled_horizontal_lines():
+    figure = plots.plot_curves({"lstm": [2.6, 2.4, 2.3]}, "validation MAE", levels={"baseline": 2.66})
+    baseline = [line for line in figure.axes[0].get_lines() if line.get_label() == "baseline"]
+    assert len(baseline) == 1 and list(baseline[0].get_ydata()) == [2.66, 2.66]
