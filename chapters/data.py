@@ -218,7 +218,9 @@ def _fetch_file(dataset: Dataset, data_file: DataFile) -> Path:
         if actual in (data_file.sha256, mirror_sha256) or _holds_expected_content(dataset, target):
             return target
         expected = f"expected {data_file.sha256}" + (" or the content it holds" if dataset.content else "")
-        print(f"The cached {target} is corrupt (sha256 {actual}, {expected}); deleting it and fetching it again.")
+        print(
+            f"The cached {target} is corrupt (sha256 {actual}, {expected}); deleting it and fetching it again."
+        )
         target.unlink()
 
     if mirror_file is not None and mirror_file.is_file():
@@ -253,7 +255,11 @@ def _download(dataset: Dataset, data_file: DataFile, target: Path, mirror_file: 
 
 
 def _get_file(
-    dataset: Dataset, data_file: DataFile, file_name: str, sha256: str | None, target: Path,
+    dataset: Dataset,
+    data_file: DataFile,
+    file_name: str,
+    sha256: str | None,
+    target: Path,
     mirror_file: Path | None,
 ) -> Path:
     """Download ``data_file.url`` into the cache as ``file_name`` with Keras; return its path.

@@ -67,7 +67,9 @@ def test_content_changes_with_a_value_a_row_or_a_column_name(tmp_path, changed):
     assert data.csv_content(variant) != data.csv_content(original)
 
 
-def test_a_zipped_download_with_other_line_endings_is_accepted_and_cached(keras_cache, file_server, mirror_csv):
+def test_a_zipped_download_with_other_line_endings_is_accepted_and_cached(
+    keras_cache, file_server, mirror_csv
+):
     lf_csv = mirror_csv.replace(b"\r\n", b"\n")
     assert lf_csv != mirror_csv and len(lf_csv) == len(mirror_csv) - 43825
     dataset = beijing_served_at(serve_zip(file_server, lf_csv))
@@ -75,7 +77,9 @@ def test_a_zipped_download_with_other_line_endings_is_accepted_and_cached(keras_
     folder = data.fetch(dataset)
 
     assert (folder / CSV_NAME).read_bytes() == lf_csv
-    assert sorted(path.name for path in folder.iterdir()) == [CSV_NAME], "the zip and temporary files are gone"
+    assert sorted(path.name for path in folder.iterdir()) == [CSV_NAME], (
+        "the zip and temporary files are gone"
+    )
     assert data.fetch(dataset) == folder
     assert file_server.requested_paths == ["/beijing.zip"], "a cached copy with the right content is kept"
 
@@ -83,13 +87,19 @@ def test_a_zipped_download_with_other_line_endings_is_accepted_and_cached(keras_
 def test_an_unzipped_download_is_checked_the_same_way(keras_cache, file_server, mirror_csv):
     (file_server.root / CSV_NAME).write_bytes(mirror_csv.replace(b"\r\n", b"\n"))
     dataset = beijing_served_at(f"{file_server.url}/{CSV_NAME}")
-    dataset = dataclasses.replace(dataset, files=(dataclasses.replace(dataset.files[0], archive_member=None),))
+    dataset = dataclasses.replace(
+        dataset, files=(dataclasses.replace(dataset.files[0], archive_member=None),)
+    )
     assert (data.fetch(dataset) / CSV_NAME).is_file()
     assert sorted(path.name for path in cache_folder(keras_cache).iterdir()) == [CSV_NAME]
 
 
-def test_a_download_with_one_value_changed_is_refused_and_leaves_nothing(keras_cache, file_server, mirror_csv):
-    tampered = mirror_csv.replace(b"\r\n43824,2014,12,31,23,12,-21,-3,", b"\r\n43824,2014,12,31,23,12,-21,-4,")
+def test_a_download_with_one_value_changed_is_refused_and_leaves_nothing(
+    keras_cache, file_server, mirror_csv
+):
+    tampered = mirror_csv.replace(
+        b"\r\n43824,2014,12,31,23,12,-21,-3,", b"\r\n43824,2014,12,31,23,12,-21,-4,"
+    )
     assert tampered != mirror_csv
     dataset = beijing_served_at(serve_zip(file_server, tampered))
     with pytest.raises(data.CorruptFileError) as raised:
@@ -169,5 +179,7 @@ def test_the_loader_returns_the_hourly_table(keras_cache, shared_mirror, monkeyp
     assert list(table.columns) == ["pm2.5", "DEWP", "TEMP", "PRES", "cbwd", "Iws", "Is", "Ir"]
     assert str(table.index[0]) == "2010-01-01 00:00:00" and str(table.index[-1]) == "2014-12-31 23:00:00"
     assert set(table.index[1:] - table.index[:-1]) == {pd.Timedelta(hours=1)}, "every hour, once, in order"
-    assert int(table["pm2.5"].isna().sum()) == 2067 and int(table.drop(columns="pm2.5").isna().sum().sum()) == 0
+    assert (
+        int(table["pm2.5"].isna().sum()) == 2067 and int(table.drop(columns="pm2.5").isna().sum().sum()) == 0
+    )
     assert sorted(table["cbwd"].unique()) == ["NE", "NW", "SE", "cv"]
