@@ -54,6 +54,7 @@ def test_setup_cell_is_the_shared_one(notebook, repository_root):
 def test_parameters_cell_follows_setup_and_only_it_knows_the_mode(notebook):
     cells = code_cells(notebook)
     assert "chapters.scale(" in cells[1].source, "the second code cell sets the parameters"
+    assert "parameters" in cells[1].metadata.get("tags", []), "tag it 'parameters' (papermill finds it)"
     for cell in cells[2:]:
         assert "chapters.scale(" not in cell.source and "CHAPTERS_MODE" not in cell.source, cell.source[:80]
         assert "run_mode" not in cell.source, cell.source[:80]
@@ -76,6 +77,14 @@ def test_only_checked_cells_keep_outputs_and_none_are_errors(notebook):
         assert (cell.execution_count is not None) == checked, cell.source[:80]
         assert bool(cell.outputs) == checked, f"stray or missing output in: {cell.source[:80]}"
         assert all(output.output_type != "error" for output in cell.outputs)
+
+
+def test_solution_cells_start_collapsed_in_jupyterlab_and_colab(notebook):
+    for cell in code_cells(notebook):
+        if cell.source.startswith("# @title Solution"):
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, cell.source[:80]
+            assert cell.metadata.get("cellView") == "form", cell.source[:80]
+            assert "assert " not in cell.source, "solutions show outcomes; the closing cell asserts"
 
 
 def test_kernel_is_python3(notebook):
