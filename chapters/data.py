@@ -13,11 +13,14 @@ A dataset with a ``split`` (cats vs dogs) is a folder of images instead: ``fetch
 mirror's prepared folder, each file checked against ``SHA256SUMS``, or else downloads the official
 archive and builds the split from it. Either way the folder appears in the cache only once complete.
 
-A dataset with a ``content`` check (the Beijing weather table) has no published hash, and its
-official download may differ from the mirror's bytes (line endings, a zip around the file). Its
-mirror copy is still checked byte for byte; a download, or a cached copy whose bytes are not the
-mirror's, is checked by what it holds instead: its columns, its row count and a sha256 of its
-parsed values (``csv_content``).
+A dataset with a ``content`` check has no published hash for the file the course reads, and its
+official download may differ from the mirror's bytes (line endings, number formatting, a zip around
+the file). Its mirror copy is still checked byte for byte; a download, or a cached copy whose bytes
+are not the mirror's, is checked by what it holds instead: for a CSV table (the Beijing weather) its
+columns, row count and a sha256 of its parsed values (``csv_content``); for a word-vectors file (the
+GloVe subset) its number of words, values per word and a sha256 of the words and float32 values
+(``word_vectors_content``). When the course reads only the first lines of the official file (GloVe's
+20,000 most frequent words of 400,000), those lines are streamed out of the download and kept alone.
 
 A file found nowhere raises ``DatasetNotFoundError`` saying where it looked and how to supply it;
 a file whose sha256 (or checked content) is wrong raises ``CorruptFileError`` and is never used.
@@ -33,10 +36,13 @@ import shutil
 import tempfile
 import urllib.parse
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -55,6 +61,10 @@ class DatasetNotFoundError(DataError):
 
 class CorruptFileError(DataError):
     """A dataset file's sha256 is not the one it must have; the file was not used."""
+
+
+class ContentError(ValueError):
+    """A file cannot be read as the kind of table its content check describes; the message says where."""
 
 
 @dataclass(frozen=True)
@@ -78,11 +88,62 @@ class CsvContent:
 
     ``values_sha256`` is the sha256 of the parsed data rows (see ``csv_content``), so a copy with
     other line endings or number formatting (``1021`` or ``1021.0``) has the same content.
+    In the manifest: ``{"format": "csv", "columns": [...], "rows": ..., "values_sha256": ...}``.
     """
 
     columns: tuple[str, ...]
     rows: int
     values_sha256: str
+
+    @property
+    def lines_kept(self) -> None:
+        """Return None: a download is kept whole, every line of it."""
+        return None
+
+    def found_in(self, path: Path) -> "CsvContent":
+        """Return what the CSV file at ``path`` holds; raise ``ContentError`` if it is not CSV."""
+        try:
+            return csv_content(path)
+        except csv.Error as error:
+            raise ContentError(f"not a readable CSV file ({error})") from None
+
+    def describe(self) -> str:
+        """Return the content in words, for error messages (long or binary headers shortened)."""
+        columns = ", ".join(self.columns).encode("unicode_escape").decode()
+        columns = columns if len(columns) <= 160 else columns[:160] + "..."
+        return f"{self.rows:,} rows, columns {columns}, values sha256 {self.values_sha256}"
+
+
+@dataclass(frozen=True)
+class WordVectorsContent:
+    """What a word-vectors text file (GloVe's format) holds, independent of its bytes.
+
+    ``words`` lines, each a word and ``dimensions`` values; ``values_sha256`` is the sha256 of the
+    words and their values as float32, in order (see ``word_vectors_content``), so a copy with
+    other line endings or number formatting (``1`` or ``1.0``) has the same content. A download
+    is cut to its first ``words`` lines before it is checked. In the manifest:
+    ``{"format": "word_vectors", "words": ..., "dimensions": ..., "values_sha256": ...}``.
+    """
+
+    words: int
+    dimensions: int
+    values_sha256: str
+
+    @property
+    def lines_kept(self) -> int:
+        """Return how many (non-blank) lines of a download to keep: the first ``words``."""
+        return self.words
+
+    def found_in(self, path: Path) -> "WordVectorsContent":
+        """Return what the file at ``path`` holds; raise ``ContentError`` for a malformed line."""
+        return word_vectors_content(path, self.dimensions)
+
+    def describe(self) -> str:
+        """Return the content in words, for error messages."""
+        return f"{self.words:,} words of {self.dimensions} values, values sha256 {self.values_sha256}"
+
+
+CONTENT_FORMATS = {"csv": CsvContent, "word_vectors": WordVectorsContent}
 
 
 @dataclass(frozen=True)
@@ -91,8 +152,8 @@ class Dataset:
 
     ``split`` (image folders only) gives the images per class in each subset, e.g.
     ``{"train": 1000, "validation": 500, "test": 500}``; ``classes`` maps each class folder to
-    the folder holding it in the archive. ``content`` (CSV files with no published hash) is what
-    the file must hold when its bytes are not the ones its ``sha256`` names.
+    the folder holding it in the archive. ``content`` (files with no published hash) is what the
+    file must hold when its bytes are not the ones its ``sha256`` names.
     """
 
     name: str
@@ -105,7 +166,7 @@ class Dataset:
     extract: bool = False
     split: dict[str, int] | None = None
     classes: dict[str, str] | None = None
-    content: CsvContent | None = None
+    content: CsvContent | WordVectorsContent | None = None
 
 
 @cache
@@ -121,17 +182,27 @@ def manifest() -> dict[str, Dataset]:
         name: Dataset(
             name=name,
             files=tuple(DataFile(**file) for file in entry["files"]),
-            content=_csv_content_entry(entry.get("content")),
+            content=_content_entry(name, entry.get("content")),
             **{key: value for key, value in entry.items() if key not in ("files", "content")},
         )
         for name, entry in datasets.items()
     }
 
 
-def _csv_content_entry(entry: dict | None) -> CsvContent | None:
+def _content_entry(dataset: str, entry: dict | None) -> CsvContent | WordVectorsContent | None:
+    """Return the manifest's ``content`` entry of ``dataset`` as the class its ``format`` names."""
     if entry is None:
         return None
-    return CsvContent(tuple(entry["columns"]), entry["rows"], entry["values_sha256"])
+    fields = {key: value for key, value in entry.items() if key != "format"}
+    content_class = CONTENT_FORMATS.get(entry.get("format"))
+    if content_class is None:
+        raise DataError(
+            f"The manifest's dataset {dataset!r} has a content check of unknown format "
+            f"{entry.get('format')!r}; give it one of {', '.join(CONTENT_FORMATS)} in data/datasets.json."
+        )
+    return content_class(
+        **{key: tuple(value) if isinstance(value, list) else value for key, value in fields.items()}
+    )
 
 
 def keras_cache_dir() -> Path:
@@ -295,10 +366,11 @@ def _get_file(
 def _download_checking_content(
     dataset: Dataset, data_file: DataFile, target: Path, mirror_file: Path | None
 ) -> Path:
-    """Download a file whose official bytes are not pinned; keep it only if its content checks.
+    """Download a file whose official bytes are not pinned; return ``target`` if its content checks.
 
-    The download (the file, or the zip archive holding it) is kept under a name of its own until
-    the file's content has been checked, then moved to ``target``; a failed check deletes it.
+    The download (the file, or the zip archive holding it) is kept under a name of its own; the
+    file (only its first ``content.lines_kept`` lines, if set) is written beside it, checked, then
+    moved to ``target``. The download is deleted either way, and so is a file that fails the check.
     """
     url_name = posixpath.basename(urllib.parse.urlparse(data_file.url).path)
     download_name = url_name if data_file.archive_member else f"{data_file.name}.unchecked"
@@ -307,10 +379,8 @@ def _download_checking_content(
     os.close(handle)
     unchecked = Path(name)
     try:
-        if data_file.archive_member:
-            _extract_member(dataset, download, data_file.archive_member, unchecked)
-        else:
-            shutil.copyfile(download, unchecked)
+        with _open_download(dataset, download, data_file.archive_member) as source:
+            _copy_lines(source, unchecked, dataset.content.lines_kept)
         _check_content(dataset, data_file, unchecked)
         os.replace(unchecked, target)
     finally:
@@ -319,43 +389,62 @@ def _download_checking_content(
     return target
 
 
-def _extract_member(dataset: Dataset, archive: Path, member: str, destination: Path) -> None:
-    """Write the zip ``archive``'s file named ``member`` (in any of its folders) to ``destination``."""
+@contextmanager
+def _open_download(dataset: Dataset, download: Path, member: str | None) -> Iterator[BinaryIO]:
+    """Yield the downloaded file as a binary stream, or, if ``member`` is set, the zip ``download``'s
+    file of that name (in any of its folders), read from the archive as it is consumed.
+    """
+    if member is None:
+        with open(download, "rb") as stream:
+            yield stream
+        return
     try:
-        with zipfile.ZipFile(archive) as zipped:
+        with zipfile.ZipFile(download) as zipped:
             matches = [name for name in zipped.namelist() if Path(name).name == member]
             if not matches:
                 raise CorruptFileError(
-                    f"The archive downloaded for {dataset.name!r} ({archive.name}) holds no file "
+                    f"The archive downloaded for {dataset.name!r} ({download.name}) holds no file "
                     f"{member}; it holds {', '.join(zipped.namelist()) or 'nothing'}. It was deleted "
                     "and not used; the official packaging may have changed (see data/datasets.json)."
                 )
-            destination.write_bytes(zipped.read(matches[0]))
+            with zipped.open(matches[0]) as stream:
+                yield stream
     except zipfile.BadZipFile:
         raise CorruptFileError(
-            f"The archive downloaded for {dataset.name!r} ({archive.name}) is not a readable zip "
+            f"The archive downloaded for {dataset.name!r} ({download.name}) is not a readable zip "
             "file (an interrupted download?). It was deleted and not used; run again to retry."
         ) from None
+
+
+def _copy_lines(source: BinaryIO, destination: Path, lines: int | None) -> None:
+    """Write ``source`` to ``destination``: all of it, or only up to its ``lines``-th non-blank line."""
+    with open(destination, "wb") as sink:
+        if lines is None:
+            shutil.copyfileobj(source, sink)
+            return
+        kept = 0
+        for line in source:
+            if kept == lines:
+                break
+            sink.write(line)
+            kept += bool(line.strip())
 
 
 def _check_content(dataset: Dataset, data_file: DataFile, path: Path) -> None:
     """Raise ``CorruptFileError`` unless ``path`` holds the content the manifest gives ``dataset``."""
     expected = dataset.content
     try:
-        found = csv_content(path)
-    except csv.Error as error:
-        found_line = f"not a readable CSV file ({error})"
+        found = expected.found_in(path)
+    except ContentError as error:
+        found_line = str(error)
     else:
         if found == expected:
             return
-        columns = ", ".join(found.columns).encode("unicode_escape").decode()
-        columns = columns if len(columns) <= 160 else columns[:160] + "..."
-        found_line = f"{found.rows:,} rows, columns {columns}, values sha256 {found.values_sha256}"
+        found_line = found.describe()
     raise CorruptFileError(
         f"The download of {dataset.name!r} from {data_file.url} does not hold the data this course "
         f"was checked against, so it was deleted and not used.\n"
-        f"  expected: {expected.rows:,} rows, columns {', '.join(expected.columns)}, "
-        f"values sha256 {expected.values_sha256}\n"
+        f"  expected: {expected.describe()}\n"
         f"  found:    {found_line}\n"
         "The source publishes no checksum, so the file's parsed values are checked instead of its "
         f"bytes. Run again to retry; if it persists, the source has changed: set {MIRROR_VARIABLE} "
@@ -364,11 +453,12 @@ def _check_content(dataset: Dataset, data_file: DataFile, path: Path) -> None:
 
 
 def _holds_expected_content(dataset: Dataset, path: Path) -> bool:
+    """Return whether ``path`` holds the content the manifest gives ``dataset`` (False if it has none)."""
     if dataset.content is None:
         return False
     try:
-        return csv_content(path) == dataset.content
-    except csv.Error:  # not a CSV file at all
+        return dataset.content.found_in(path) == dataset.content
+    except ContentError:  # not that kind of table at all
         return False
 
 
@@ -401,6 +491,62 @@ def _canonical_field(field: str) -> str:
         return field
 
 
+def word_vectors_content(path: Path, dimensions: int | None = None) -> WordVectorsContent:
+    """Return what the word-vectors file at ``path`` holds: words, values per word, values digest.
+
+    The digest is the sha256 of, for each line in order, the word's UTF-8 bytes, a unit separator,
+    its values as little-endian float32 and a newline (lines read by ``read_word_vectors``). A copy
+    with other line endings or number formatting has the same content. Raises ``ContentError`` for
+    a line that is not a word and ``dimensions`` numbers (the first line's count, if None).
+    """
+    digest, words = hashlib.sha256(), 0
+    for word, vector in read_word_vectors(path, dimensions):
+        dimensions = len(vector)
+        digest.update(word.encode() + b"\x1f" + vector.astype("<f4").tobytes() + b"\n")
+        words += 1
+    return WordVectorsContent(words, dimensions or 0, digest.hexdigest())
+
+
+def read_word_vectors(path: Path, dimensions: int | None = None) -> Iterator[tuple[str, np.ndarray]]:
+    """Yield each line of the word-vectors file at ``path`` as (word, float32 vector), in order.
+
+    A line is a word, a space, then the values separated by whitespace, each parsed as a float
+    and rounded to float32; line endings, a byte-order mark and blank lines do not matter. Raises
+    ``ContentError`` (naming the line) for a line that is not UTF-8, holds a value that is not a
+    number, or holds other than ``dimensions`` values (the first line's count, if None).
+    """
+    with open(path, "rb") as stream:
+        for number, line in enumerate(stream, start=1):
+            text = line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line
+            if text.strip():
+                word, vector = _word_vector(number, text.rstrip(), dimensions)
+                dimensions = len(vector)
+                yield word, vector
+
+
+def _word_vector(number: int, line: bytes, dimensions: int | None) -> tuple[str, np.ndarray]:
+    """Return line ``number`` (no line ending) as (word, float32 vector); raise ``ContentError``."""
+    word, _, values = line.partition(b" ")
+    try:
+        word = word.decode()
+    except UnicodeDecodeError:
+        raise ContentError(
+            f"not a word-vectors file: line {number:,} does not start with a UTF-8 word"
+        ) from None
+    fields = values.split()
+    if dimensions is not None and len(fields) != dimensions:
+        raise ContentError(
+            f"not {dimensions}-value word vectors: line {number:,} (word {word!r}) holds "
+            f"{len(fields)} values, not {dimensions}"
+        )
+    try:
+        return word, np.array([float(field) for field in fields], dtype=np.float32)
+    except ValueError:
+        raise ContentError(
+            f"not a word-vectors file: line {number:,} (word {word!r}) holds a value that is not a number"
+        ) from None
+
+
 def _not_found_message(
     dataset: Dataset, data_file: DataFile, target: Path, mirror_file: Path | None, error: Exception
 ) -> str:
@@ -416,14 +562,17 @@ def _not_found_message(
         f"  3. the official URL: {data_file.url} (failed: {error})\n"
         "To supply it, do one of these:\n"
         f"  - connect to the internet and run this cell again;\n"
-        f"  - download {data_file.url} elsewhere and copy {_what_to_copy(data_file)} to {target};\n"
+        f"  - download {data_file.url} elsewhere and copy {_what_to_copy(dataset, data_file)} to {target};\n"
         f"  - set {MIRROR_VARIABLE} to a mirror folder holding {dataset.mirror_dir}/{data_file.name} "
         "and listing it in SHA256SUMS (see the README's offline section)."
     )
 
 
-def _what_to_copy(data_file: DataFile) -> str:
-    return f"the file {data_file.archive_member} from that zip archive" if data_file.archive_member else "it"
+def _what_to_copy(dataset: Dataset, data_file: DataFile) -> str:
+    """Return what of the official download to copy into the cache, in words."""
+    lines = dataset.content.lines_kept if dataset.content else None
+    what = f"the file {data_file.archive_member} from that zip archive" if data_file.archive_member else "it"
+    return what if lines is None else f"the first {lines:,} lines of {what}"
 
 
 def _extract(archive: Path) -> Path:
@@ -618,6 +767,17 @@ def load_beijing_pm25():
     table = pd.read_csv(fetch(dataset) / dataset.files[0].name)
     table.index = pd.DatetimeIndex(pd.to_datetime(table[["year", "month", "day", "hour"]]), name="time")
     return table.drop(columns=["No", "year", "month", "day", "hour"])
+
+
+def load_glove() -> dict[str, np.ndarray]:
+    """Return GloVe's 50-dimensional word vectors (glove.6B, Wikipedia 2014 + Gigaword 5) of the
+    20,000 most frequent words: a dict mapping each word (lowercase) to its float32 vector of
+    shape (50,), in the file's order, most frequent first (``the``, ``,``, ``.``, ``of``, ...).
+
+    Only this subset of the 400,000 words is kept, online or offline; look words up with ``.get``.
+    """
+    dataset = _dataset_named("glove_6b_50d")
+    return dict(read_word_vectors(fetch(dataset) / dataset.files[0].name, dataset.content.dimensions))
 
 
 def load_tfds(name: str, **load_arguments):

@@ -2,12 +2,11 @@
 differ from the mirror's: downloads served over HTTP from 127.0.0.1, zipped or not, with other line
 endings, are accepted; a download whose values differ is refused and leaves nothing behind."""
 
-import dataclasses
-import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import served
 
 from chapters import data
 
@@ -20,16 +19,13 @@ def mirror_csv(shared_mirror) -> bytes:
     return (shared_mirror / "timeseries" / "beijing_pm25" / CSV_NAME).read_bytes()
 
 
-def beijing_served_at(url: str) -> data.Dataset:
+def beijing_served_at(url: str, **file_changes) -> data.Dataset:
     """The manifest's Beijing dataset, its official URL replaced by ``url``."""
-    dataset = data.manifest()["beijing_pm25"]
-    return dataclasses.replace(dataset, files=(dataclasses.replace(dataset.files[0], url=url),))
+    return served.dataset_served_at("beijing_pm25", url, **file_changes)
 
 
 def serve_zip(server, csv_bytes: bytes, member: str = f"PRSA/{CSV_NAME}") -> str:
-    with zipfile.ZipFile(server.root / "beijing.zip", "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(member, csv_bytes)
-    return f"{server.url}/beijing.zip"
+    return served.serve_zip(server, "beijing.zip", {member: csv_bytes})
 
 
 def cache_folder(keras_cache: Path) -> Path:
@@ -86,10 +82,7 @@ def test_a_zipped_download_with_other_line_endings_is_accepted_and_cached(
 
 def test_an_unzipped_download_is_checked_the_same_way(keras_cache, file_server, mirror_csv):
     (file_server.root / CSV_NAME).write_bytes(mirror_csv.replace(b"\r\n", b"\n"))
-    dataset = beijing_served_at(f"{file_server.url}/{CSV_NAME}")
-    dataset = dataclasses.replace(
-        dataset, files=(dataclasses.replace(dataset.files[0], archive_member=None),)
-    )
+    dataset = beijing_served_at(f"{file_server.url}/{CSV_NAME}", archive_member=None)
     assert (data.fetch(dataset) / CSV_NAME).is_file()
     assert sorted(path.name for path in cache_folder(keras_cache).iterdir()) == [CSV_NAME]
 
