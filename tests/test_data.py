@@ -92,6 +92,7 @@ mobilenet = keras.applications.MobileNet(input_shape=(224, 224, 3), alpha=0.25, 
 tfds_test = data.load_tfds("mnist", split="test")
 beijing = data.load_beijing_pm25()
 glove = data.load_glove()
+nietzsche = data.load_nietzsche()
 print(json.dumps({
     "mnist": [train_images.shape, test_images.shape, train_labels[:5].tolist()],
     "fashion": fashion_train.shape, "boston": [boston_train.shape, boston_test.shape],
@@ -100,6 +101,7 @@ print(json.dumps({
     "mobilenet_params": mobilenet.count_params(), "tfds_mnist_test": int(tfds_test.cardinality()),
     "beijing": [len(beijing), float(beijing["TEMP"].iloc[0])],
     "glove": [len(glove), next(iter(glove)), glove["the"].shape, str(glove["the"].dtype)],
+    "nietzsche": [len(nietzsche), len(set(nietzsche)), len(set(nietzsche.lower())), nietzsche[:8]],
 }))
 """
     before = snapshot(mirror)
@@ -118,6 +120,7 @@ print(json.dumps({
         "tfds_mnist_test": 10000,
         "beijing": [43824, -11.0],
         "glove": [20000, "the", [50], "float32"],
+        "nietzsche": [600893, 84, 57, "PREFACE\n"],
     }
     assert (home / ".keras" / "datasets" / "mnist" / "train-images-idx3-ubyte.gz").is_file()
     assert (home / "tensorflow_datasets" / "mnist" / "3.0.1").is_dir()
