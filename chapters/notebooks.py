@@ -5,6 +5,10 @@
 
 ``python -m chapters.notebooks strip NOTEBOOK...``: after running a notebook, keep only the outputs
 of cells marked ``# NBVAL_CHECK_OUTPUT`` (nbval compares those) and drop every other output.
+
+``python -m chapters.notebooks rerun NOTEBOOK...``: run each notebook with every code cell run twice
+in a row, as a reader re-running cells does, in this environment (``KERAS_BACKEND``,
+``CHAPTERS_MODE``, ...); exit non-zero naming the first cell that fails in each (see ``chapters.rerun``).
 """
 
 import re
@@ -12,6 +16,8 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+from chapters import rerun
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -89,7 +95,7 @@ def strip_outputs(path: Path) -> None:
 
 
 def main(arguments: list[str]) -> None:
-    """Run ``sync`` (every notebook under ./notebooks) or ``strip NOTEBOOK...``."""
+    """Run ``sync`` (every notebook under ./notebooks), ``strip NOTEBOOK...`` or ``rerun NOTEBOOK...``."""
     command, paths = (arguments[0], arguments[1:]) if arguments else ("", [])
     if command == "sync":
         repository = repository_url(Path("."))
@@ -99,8 +105,12 @@ def main(arguments: list[str]) -> None:
     elif command == "strip" and paths:
         for path in paths:
             strip_outputs(Path(path))
+    elif command == "rerun" and paths:
+        failures = rerun.rerun_notebooks([Path(path) for path in paths])
+        if failures:
+            raise SystemExit("\n".join(["a cell failed when run twice in a row:", *map(str, failures)]))
     else:
-        raise SystemExit("usage: python -m chapters.notebooks sync | strip NOTEBOOK...")
+        raise SystemExit("usage: python -m chapters.notebooks sync | strip NOTEBOOK... | rerun NOTEBOOK...")
 
 
 if __name__ == "__main__":

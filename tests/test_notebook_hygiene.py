@@ -1,6 +1,6 @@
 """Every notebook has the chapter form: header with a Colab badge, the shared setup cell, a
 parameters cell, a closing assertion cell, no stored errors or stray outputs, a python3 kernel,
-and Colab links that follow the repository address in pyproject.toml."""
+Colab links that follow the repository address in pyproject.toml, and cells safe to run again."""
 
 import re
 from pathlib import Path
@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from chapters import notebooks
+from chapters import notebooks, rerun
 
 NOTEBOOK_DIRECTORY = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK_PATHS = sorted(NOTEBOOK_DIRECTORY.glob("*.ipynb"))
@@ -89,6 +89,24 @@ def test_solution_cells_start_collapsed_in_jupyterlab_and_colab(notebook):
 
 def test_kernel_is_python3(notebook):
     assert notebook.metadata.kernelspec.name == "python3"
+
+
+def test_no_cell_rebinds_a_name_it_reads_from_an_earlier_cell(notebook, notebook_path):
+    """Readers re-run cells without restarting: ``images = images / 255`` run twice divides twice.
+    (``python -m chapters.notebooks rerun`` runs every cell twice and finds what this cannot see.)"""
+    earlier_names, problems = set(), []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        lines = cell.source.splitlines()
+        for name, line in rerun.rebound_names(cell.source, earlier_names).items():
+            problems.append(f"cell {index}, line {line}: {lines[line - 1].strip()!r} rebinds {name!r}")
+        earlier_names |= rerun.bound_names(cell.source)
+    assert not problems, (
+        f"{notebook_path.name}: these cells rebind a name that they read and an earlier cell defined, "
+        "so running one twice starts from its own result. Give the result a new name "
+        "(scaled_images = images / 255), or define the name in the same cell:\n" + "\n".join(problems)
+    )
 
 
 def test_sync_rewrites_badge_and_install_line_to_a_new_address(notebook_path, tmp_path):
