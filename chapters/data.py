@@ -725,15 +725,18 @@ def load_fashion_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarra
     return _load_idx_dataset("fashion_mnist")
 
 
-def load_boston_housing() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Return Boston housing as ``(train_features, train_prices), (test_features, test_prices)``.
+def load_california_housing() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Return California housing as ``(train_features, train_prices), (test_features, test_prices)``.
 
-    The split is Keras's own (``keras.datasets.boston_housing.load_data()``): 404 and 102 houses.
+    Keras's own split of its small version (``keras.datasets.california_housing.load_data(version="small")``,
+    the one the book uses): 480 and 120 districts of the 1990 census, 8 float32 features each
+    (longitude, latitude, median house age, total rooms, total bedrooms, population, households,
+    median income) and the median house value in dollars.
     """
     import keras
 
-    fetch("boston_housing")
-    return keras.datasets.boston_housing.load_data()
+    fetch("california_housing")
+    return keras.datasets.california_housing.load_data(version="small")
 
 
 def imdb_reviews_directory() -> Path:
@@ -742,11 +745,10 @@ def imdb_reviews_directory() -> Path:
 
 
 def cats_vs_dogs_directory() -> Path:
-    """Return the cats vs dogs folder: ``train/`` (1,000 images per class) and ``validation/`` (500),
-    each with ``cats/`` and ``dogs/``, ready for ``keras.utils.image_dataset_from_directory``.
+    """Return the cats vs dogs folder: ``train/`` (1,000 images per class), ``validation/`` (500) and
+    ``test/`` (500), each with ``cats/`` and ``dogs/``, ready for ``keras.utils.image_dataset_from_directory``.
 
-    Built from Microsoft's Kaggle archive it also has ``test/`` (500 per class), the book's split;
-    the offline mirror's copy has no ``test/``.
+    The book's split, built from Microsoft's Kaggle archive or copied from the offline mirror.
     """
     return fetch("cats_vs_dogs")
 

@@ -18,7 +18,7 @@ CLASS_NAMES = ["cats", "dogs"]  # label 0: cat, label 1: dog
 
 
 class ImageSplits(NamedTuple):
-    """Training and validation datasets of (images, labels) batches.
+    """Training, validation and test datasets of (images, labels) batches.
 
     Images are float32 of shape (batch, height, width, 3) with values 0-255; labels are float32
     of shape (batch, 1): 0.0 for a cat, 1.0 for a dog.
@@ -26,6 +26,7 @@ class ImageSplits(NamedTuple):
 
     train: object
     validation: object
+    test: object
 
 
 def cats_vs_dogs_datasets(
@@ -34,15 +35,16 @@ def cats_vs_dogs_datasets(
     batch_size: int = 32,
     max_train_images: int | None = None,
     max_validation_images: int | None = None,
+    max_test_images: int | None = None,
     seed: int = 42,
 ) -> ImageSplits:
-    """Return the cats vs dogs training and validation images as batched ``tf.data`` datasets.
+    """Return the cats vs dogs training, validation and test images as batched ``tf.data`` datasets.
 
     Each image is resized to ``image_size`` x ``image_size``. The pipeline decodes every image
     once and caches it in memory; the training images are then reshuffled every epoch (with
-    ``seed``), and both datasets prefetch the next batch while the model trains on this one.
-    ``max_train_images`` and ``max_validation_images`` keep a fixed random subset of each (for
-    quick runs).
+    ``seed``), and all three datasets prefetch the next batch while the model trains on this one.
+    ``max_train_images``, ``max_validation_images`` and ``max_test_images`` keep a fixed random
+    subset of each (for quick runs). Choose on ``validation``; evaluate a final model once on ``test``.
     """
     import keras
     import tensorflow as tf
@@ -67,11 +69,18 @@ def cats_vs_dogs_datasets(
     train = train.cache()
     train_count = int(train.reduce(0, lambda count, _: count + 1))  # the first pass fills the cache
     train = train.shuffle(train_count, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
-    validation = images_in("validation")
-    if max_validation_images is not None:
-        validation = validation.take(max_validation_images)
-    validation = validation.cache().batch(batch_size)
-    return ImageSplits(train.prefetch(tf.data.AUTOTUNE), validation.prefetch(tf.data.AUTOTUNE))
+
+    def held_out(subset: str, max_images: int | None):
+        images = images_in(subset)
+        if max_images is not None:
+            images = images.take(max_images)
+        return images.cache().batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+    return ImageSplits(
+        train.prefetch(tf.data.AUTOTUNE),
+        held_out("validation", max_validation_images),
+        held_out("test", max_test_images),
+    )
 
 
 def augmentation(seed: int = 42):

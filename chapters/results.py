@@ -30,14 +30,15 @@ def save_run(chapter: str, name: str, history) -> Path:
     return path
 
 
-def settled_accuracy(history, last_epochs: int = 3) -> float:
-    """Return the mean validation accuracy over a run's last ``last_epochs`` epochs.
+def settled_accuracy(history, last_epochs: int = 3, metric: str = "val_accuracy") -> float:
+    """Return the mean of ``metric`` (validation accuracy unless told) over a run's last ``last_epochs`` epochs.
 
     Validation accuracy on 1,000 images jumps by a few points from epoch to epoch; the mean of
-    the last few is a steadier measure of where training ended, and picks no lucky epoch.
+    the last few is a steadier measure of where training ended, and picks no lucky epoch. With
+    ``metric="accuracy"`` it gives the training accuracy at the same epochs, for the gap between them.
     """
-    curves = getattr(history, "history", history)
-    return float(sum(curves["val_accuracy"][-last_epochs:]) / len(curves["val_accuracy"][-last_epochs:]))
+    values = getattr(history, "history", history)[metric][-last_epochs:]
+    return float(sum(values) / len(values))
 
 
 def load_runs(chapter: str) -> dict[str, dict[str, list[float]]]:

@@ -85,7 +85,7 @@ import keras
 from chapters import data
 (train_images, train_labels), (test_images, _) = data.load_mnist()
 (fashion_train, _), _ = data.load_fashion_mnist()
-(boston_train, _), (boston_test, _) = data.load_boston_housing()
+(housing_train, _), (housing_test, _) = data.load_california_housing()
 imdb = data.imdb_reviews_directory()
 data.fetch("mobilenet_025_imagenet")
 mobilenet = keras.applications.MobileNet(input_shape=(224, 224, 3), alpha=0.25, include_top=False, weights="imagenet")
@@ -95,7 +95,7 @@ glove = data.load_glove()
 nietzsche = data.load_nietzsche()
 print(json.dumps({
     "mnist": [train_images.shape, test_images.shape, train_labels[:5].tolist()],
-    "fashion": fashion_train.shape, "boston": [boston_train.shape, boston_test.shape],
+    "fashion": fashion_train.shape, "housing": [housing_train.shape, housing_test.shape],
     "imdb": sorted(path.name for path in imdb.iterdir() if path.is_dir()),
     "imdb_train_pos": len(list((imdb / "train" / "pos").glob("*.txt"))),
     "mobilenet_params": mobilenet.count_params(), "tfds_mnist_test": int(tfds_test.cardinality()),
@@ -113,7 +113,7 @@ print(json.dumps({
     assert result == {
         "mnist": [[60000, 28, 28], [10000, 28, 28], [5, 0, 4, 1, 9]],
         "fashion": [60000, 28, 28],
-        "boston": [[404, 13], [102, 13]],
+        "housing": [[480, 8], [120, 8]],
         "imdb": ["test", "train"],
         "imdb_train_pos": 12500,
         "mobilenet_params": 218544,

@@ -144,10 +144,17 @@ def test_the_shared_mirror_gives_the_book_sized_folder(keras_cache, shared_mirro
     folder = data.cats_vs_dogs_directory()
     counts = {
         f"{subset}/{class_name}": len(list((folder / subset / class_name).glob("*.jpg")))
-        for subset in ("train", "validation")
+        for subset in ("train", "validation", "test")
         for class_name in ("cats", "dogs")
     }
-    assert counts == {"train/cats": 1000, "train/dogs": 1000, "validation/cats": 500, "validation/dogs": 500}
+    assert counts == {
+        "train/cats": 1000,
+        "train/dogs": 1000,
+        "validation/cats": 500,
+        "validation/dogs": 500,
+        "test/cats": 500,
+        "test/dogs": 500,
+    }
 
 
 def test_a_listed_mirror_image_that_is_missing_is_named(keras_cache, tmp_path, monkeypatch):

@@ -12,7 +12,11 @@ from chapters import images
 def small_splits(shared_mirror, monkeypatch):
     monkeypatch.setenv("CHAPTERS_MIRROR", str(shared_mirror))
     return images.cats_vs_dogs_datasets(
-        image_size=40, batch_size=16, max_train_images=64, max_validation_images=48
+        image_size=40,
+        batch_size=16,
+        max_train_images=64,
+        max_validation_images=48,
+        max_test_images=32,
     )
 
 
@@ -35,6 +39,9 @@ def test_the_splits_are_fixed_subsets_reshuffled_only_for_training(small_splits)
     assert first != second, "training images are reshuffled every epoch"
     validation = contents(small_splits.validation)
     assert len(validation) == 48 and validation == contents(small_splits.validation)
+    test = contents(small_splits.test)
+    assert len(test) == 32 and test == contents(small_splits.test)
+    assert not set(test) & set(validation) and not set(test) & set(first), "the test images are their own"
     assert {label for _, label in first} == {0.0, 1.0}
 
 

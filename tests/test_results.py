@@ -23,3 +23,9 @@ def test_settled_accuracy_is_the_mean_of_the_last_epochs():
     history = {"val_accuracy": [0.5, 0.9, 0.6, 0.7, 0.8]}
     assert results.settled_accuracy(history) == pytest.approx(0.7)
     assert results.settled_accuracy({"val_accuracy": [0.6, 0.8]}) == pytest.approx(0.7)
+
+
+def test_settled_accuracy_of_another_metric_such_as_training_accuracy():
+    history = {"accuracy": [0.5, 0.9, 0.9, 1.0], "val_accuracy": [0.5, 0.6, 0.7, 0.8]}
+    assert results.settled_accuracy(history, metric="accuracy") == pytest.approx(0.9333, abs=1e-4)
+    assert results.settled_accuracy(history, last_epochs=2) == pytest.approx(0.75)
