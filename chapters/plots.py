@@ -71,7 +71,10 @@ def plot_image_grid(images, labels: Sequence | None = None, columns: int = 8, ti
     """
     images = np.asarray(images)
     rows = int(np.ceil(len(images) / columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(1.4 * columns, 1.6 * rows), squeeze=False)
+    title_height = 0.4 if title else 0.0  # room for the title, or the rows close up over each other's labels
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(1.4 * columns, 1.6 * rows + title_height), squeeze=False
+    )
     for index, axis in enumerate(axes.flat):
         axis.set_xticks([])
         axis.set_yticks([])
