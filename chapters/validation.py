@@ -1,6 +1,4 @@
-"""K-fold cross-validation: the loop chapters 03, 04 and 10 share."""
-
-from collections.abc import Callable
+"""K-fold splits: chapter 03 teaches them, with the loop over folds written out; chapter 04 reuses them."""
 
 import numpy as np
 
@@ -21,32 +19,3 @@ def k_fold_splits(num_samples: int, num_folds: int) -> list[tuple[np.ndarray, np
         training = np.concatenate([indices[: fold * fold_size], indices[end:]])
         splits.append((training, validation))
     return splits
-
-
-def cross_validate(
-    build_model: Callable, inputs: np.ndarray, targets: np.ndarray, num_folds: int, **fit_arguments
-) -> list[dict[str, list[float]]]:
-    """Train a fresh ``build_model()`` on each K-fold split; return each fold's history dict.
-
-    Each fold's model validates on its held-out fold, so every history has ``val_*`` curves.
-    ``fit_arguments`` go to ``model.fit`` (epochs, batch_size, verbose, ...).
-    """
-    histories = []
-    for fold, (training, validation) in enumerate(k_fold_splits(len(inputs), num_folds), start=1):
-        model = build_model()
-        history = model.fit(
-            inputs[training],
-            targets[training],
-            validation_data=(inputs[validation], targets[validation]),
-            **fit_arguments,
-        )
-        print(
-            f"fold {fold}/{num_folds}: " + ", ".join(f"{k} {v[-1]:.3f}" for k, v in history.history.items())
-        )
-        histories.append(history.history)
-    return histories
-
-
-def mean_curves(histories: list[dict[str, list[float]]]) -> dict[str, list[float]]:
-    """Return the per-epoch mean of each curve over the folds' histories."""
-    return {name: np.mean([history[name] for history in histories], axis=0).tolist() for name in histories[0]}
