@@ -1,15 +1,17 @@
-"""The cats vs dogs image pipeline and pretrained convnets shared by the image chapters (05, 06, 11).
+"""The cats vs dogs image pipeline and the pretrained bases' weights, for chapter 06.
 
+Chapter 05 writes the pipeline out, as its lesson; chapter 06 reuses it from here:
 ``cats_vs_dogs_datasets`` reads the folders of ``chapters.data.cats_vs_dogs_directory`` with
 ``keras.utils.image_dataset_from_directory`` into cached, prefetched ``tf.data`` datasets;
 ``augmentation`` is the stack of random-transformation layers the chapters train with, and
-``augmented`` applies it to a dataset inside the input pipeline;
-``pretrained_convnet`` gives an ImageNet convnet from ``keras.applications`` with its preprocessing.
-All of it works on every Keras backend: ``model.fit`` accepts ``tf.data`` datasets on all three.
+``augmented`` applies it to a dataset inside the input pipeline. All of it works on every Keras
+backend: ``model.fit`` accepts ``tf.data`` datasets on all three.
+``pretrained_base`` chooses the ImageNet base chapter 06 loads from ``keras.applications``
+(VGG16 when its weights can be downloaded, else MobileNet alpha 0.25) and puts its weights in the
+Keras cache, from the offline mirror when there is one.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
 from typing import NamedTuple
 
 from chapters import data
@@ -45,6 +47,7 @@ def cats_vs_dogs_datasets(
     ``seed``), and all three datasets prefetch the next batch while the model trains on this one.
     ``max_train_images``, ``max_validation_images`` and ``max_test_images`` keep a fixed random
     subset of each (for quick runs). Choose on ``validation``; evaluate a final model once on ``test``.
+    Chapter 05 writes this pipeline out; chapter 06 calls it.
     """
     import keras
     import tensorflow as tf
@@ -88,6 +91,7 @@ def augmentation(seed: int = 42):
 
     Each training batch comes out transformed differently, so the model never sees the exact same
     image twice; at inference (``training=False``) the layers pass images through unchanged.
+    Chapter 05 writes these layers out; chapter 06 calls this.
     """
     import keras
     from keras import layers
@@ -108,6 +112,7 @@ def augmented(dataset, augmentation):
     The transformations run in the ``tf.data`` pipeline, on the CPU and in parallel with
     training, on every backend (Keras runs its preprocessing layers with TensorFlow inside
     ``tf.data``), and differ at every batch and every epoch. Use it on training data only.
+    Chapter 05 writes this ``dataset.map`` out; chapter 06 calls this.
     """
     import tensorflow as tf
 
@@ -119,55 +124,54 @@ def augmented(dataset, augmentation):
     return dataset.map(transform, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
 
 
-@dataclass(frozen=True)
-class PretrainedConvnet:
-    """An ImageNet convnet without its classifier, and what using it takes.
+# VGG16's ImageNet weights without the classifier, where keras.applications.VGG16 looks for them.
+VGG16_WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
+VGG16_WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/" + VGG16_WEIGHTS_FILE
+VGG16_WEIGHTS_MD5 = "6d6bbae143d832006294945121d1f1fc"
+BASES = ("vgg16", "mobilenet_025")
 
-    ``base`` maps images of ``image_size`` x ``image_size`` x 3 (after ``preprocess``) to feature
-    maps; ``preprocess`` turns 0-255 images into the value range the base was trained on;
-    ``top_layers`` is how many of the base's last layers fine-tuning unfreezes.
+
+def cache_vgg16_weights() -> Path:
+    """Return the path of VGG16's ImageNet weights (58 MB, no classifier) in the Keras cache.
+
+    Downloads them (with ``keras.utils.get_file``, as ``keras.applications.VGG16`` would) unless
+    they are cached already; raises Keras's exception when they cannot be downloaded.
     """
-
-    name: str
-    base: object
-    preprocess: Callable
-    image_size: int
-    top_layers: int
-
-
-def pretrained_convnet(name: str, image_size: int | None = None) -> PretrainedConvnet:
-    """Return the ImageNet convnet ``name`` ("vgg16" or "mobilenet_025") with its weights loaded.
-
-    ``image_size`` defaults to the size the book uses with the model (VGG16: 180, MobileNet: 224).
-    MobileNet (alpha 0.25) takes its weights from ``chapters.data`` (cache, mirror or download),
-    so it works offline; at a size other than 128, 160, 192 or 224 it uses its 224-pixel weights,
-    which is what quick runs do. VGG16's weights (58 MB) are downloaded by Keras; when they cannot
-    be had, for instance offline, this says so and returns MobileNet instead.
-    """
-    import warnings
-
     import keras
 
-    if name not in ("vgg16", "mobilenet_025"):
-        raise ValueError(f"No pretrained convnet {name!r}: choose 'vgg16' or 'mobilenet_025'.")
-    if name == "vgg16":
+    path = keras.utils.get_file(
+        VGG16_WEIGHTS_FILE, VGG16_WEIGHTS_URL, cache_subdir="models", file_hash=VGG16_WEIGHTS_MD5
+    )
+    return Path(path)
+
+
+def cache_mobilenet_weights() -> Path:
+    """Return the Keras cache folder holding MobileNet's (alpha 0.25) ImageNet weights, no classifier.
+
+    They come from ``chapters.data`` (cache, offline mirror, or download), so
+    ``keras.applications.MobileNet(alpha=0.25, include_top=False, weights="imagenet")`` works offline.
+    """
+    return data.fetch("mobilenet_025_imagenet")
+
+
+def pretrained_base(preferred: str) -> str:
+    """Return the name of the ImageNet base to use, "vgg16" or "mobilenet_025", its weights cached.
+
+    ``preferred`` is returned when its weights are in the Keras cache or can be put there. When
+    VGG16's cannot be downloaded (offline, for instance) this says so and returns "mobilenet_025",
+    whose weights the offline mirror provides.
+    """
+    if preferred not in BASES:
+        raise ValueError(f"No pretrained base {preferred!r}: choose 'vgg16' or 'mobilenet_025'.")
+    if preferred == "vgg16":
         try:
-            size = image_size or 180
-            base = keras.applications.VGG16(
-                weights="imagenet", include_top=False, input_shape=(size, size, 3)
-            )
+            cache_vgg16_weights()
         except Exception as error:  # noqa: BLE001 - Keras reports a failed download as a bare Exception
             print(
                 f"VGG16's ImageNet weights could not be downloaded ({error}).\n"
                 "Using MobileNet (alpha 0.25) instead, whose weights the offline mirror provides."
             )
         else:
-            return PretrainedConvnet("vgg16", base, keras.applications.vgg16.preprocess_input, size, 4)
-    data.fetch("mobilenet_025_imagenet")
-    size = image_size or 224
-    with warnings.catch_warnings():  # the warning that the 224-pixel weights are used at this size
-        warnings.simplefilter("ignore", UserWarning)
-        base = keras.applications.MobileNet(
-            weights="imagenet", include_top=False, alpha=0.25, input_shape=(size, size, 3)
-        )
-    return PretrainedConvnet("mobilenet_025", base, keras.applications.mobilenet.preprocess_input, size, 12)
+            return "vgg16"
+    cache_mobilenet_weights()
+    return "mobilenet_025"

@@ -1,4 +1,4 @@
-"""The cats vs dogs image pipeline, augmentation and pretrained convnets, on the real images
+"""The cats vs dogs image pipeline, augmentation and the pretrained bases' weights, on the real files
 (from the offline mirror in CI, into the usual Keras cache)."""
 
 import keras
@@ -54,30 +54,41 @@ def test_augmentation_changes_images_every_epoch_and_keeps_labels(small_splits):
     assert sorted(label for _, label in first) == sorted(label for _, label in contents(small_splits.train))
 
 
-def test_mobilenet_loads_its_imagenet_weights_at_a_smaller_size(shared_mirror, monkeypatch):
+def test_mobilenet_weights_reach_the_keras_cache_so_keras_applications_loads_them(shared_mirror, monkeypatch):
     monkeypatch.setenv("CHAPTERS_MIRROR", str(shared_mirror))
-    pretrained = images.pretrained_convnet("mobilenet_025", image_size=96)
-    assert pretrained.name == "mobilenet_025" and pretrained.image_size == 96
-    assert tuple(pretrained.base.output.shape) == (None, 3, 3, 256)
-    assert np.allclose(pretrained.preprocess(np.array([0.0, 255.0])), [-1.0, 1.0])
-    assert 0 < pretrained.top_layers < len(pretrained.base.layers)
-    weights = {weight.path: weight for weight in pretrained.base.weights}
-    assert np.std(keras.ops.convert_to_numpy(next(iter(weights.values())))) > 0.05, "ImageNet weights"
+    assert images.pretrained_base("mobilenet_025") == "mobilenet_025"
+    with pytest.warns(UserWarning, match=r"Weights for input shape \(224, 224\)"):  # the same kernels
+        base = keras.applications.MobileNet(
+            weights="imagenet", include_top=False, alpha=0.25, input_shape=(96, 96, 3)
+        )
+    assert tuple(base.output.shape) == (None, 3, 3, 256)
+    first_kernel = keras.ops.convert_to_numpy(base.weights[0])
+    assert np.std(first_kernel) > 0.05, "ImageNet weights, not a fresh initialization"
+
+
+def test_vgg16_weights_are_fetched_where_keras_applications_looks_for_them(monkeypatch, capsys):
+    from keras.src.applications import vgg16
+
+    fetched = []
+    monkeypatch.setattr(
+        keras.utils, "get_file", lambda *arguments, **options: fetched.append(arguments) or "x"
+    )
+    assert images.pretrained_base("vgg16") == "vgg16" and capsys.readouterr().out == ""
+    assert fetched == [(images.VGG16_WEIGHTS_FILE, vgg16.WEIGHTS_PATH_NO_TOP)]
 
 
 def test_without_vgg16_weights_mobilenet_is_used_and_the_reader_told(shared_mirror, monkeypatch, capsys):
     monkeypatch.setenv("CHAPTERS_MIRROR", str(shared_mirror))
 
-    def unreachable(**arguments):
+    def unreachable(*arguments, **options):
         raise Exception("URL fetch failure: no network")  # noqa: TRY002 - what get_file raises offline
 
-    monkeypatch.setattr(keras.applications, "VGG16", unreachable)
-    pretrained = images.pretrained_convnet("vgg16")
-    assert pretrained.name == "mobilenet_025" and pretrained.image_size == 224
+    monkeypatch.setattr(keras.utils, "get_file", unreachable)
+    assert images.pretrained_base("vgg16") == "mobilenet_025"
     message = capsys.readouterr().out
     assert "VGG16's ImageNet weights could not be downloaded" in message and "MobileNet" in message
 
 
-def test_an_unknown_convnet_is_refused_with_the_choices():
+def test_an_unknown_base_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="'vgg16' or 'mobilenet_025'"):
-        images.pretrained_convnet("resnet")
+        images.pretrained_base("resnet")
