@@ -43,12 +43,25 @@ def test_header_has_title_badge_goals_and_run_time(notebook, notebook_path, repo
         "the Colab badge must follow pyproject.toml (python -m chapters.notebooks sync)"
     )
     assert "**After this chapter you can**" in header.source
-    assert "**Run time, full mode:**" in header.source
+    run_time = " ".join(header.source[header.source.index("**Run time:**") :].split()).lower()
+    for words in ("quick mode", "full mode", "cpu", "gpu"):
+        assert words in run_time, (
+            f"the header's run time should give each mode's time on a CPU and a GPU: {words}"
+        )
 
 
-def test_setup_cell_is_the_shared_one(notebook, repository_root):
-    expected = notebooks.setup_cell(notebooks.repository_url(repository_root))
+def test_setup_cell_is_the_shared_one_with_this_chapters_cpu_time(notebook, repository_root):
+    minutes = notebooks.full_mode_cpu_minutes(notebook)
+    expected = notebooks.setup_cell(notebooks.repository_url(repository_root), minutes)
     assert code_cells(notebook)[0].source == expected, "run python -m chapters.notebooks sync"
+
+
+def test_colab_asks_for_a_gpu_exactly_when_full_mode_is_long_on_a_cpu(notebook):
+    if notebooks.wants_gpu_runtime(notebook):
+        assert notebook.metadata.get("accelerator") == "GPU", "run python -m chapters.notebooks sync"
+        assert notebook.metadata["colab"]["gpuType"] == "T4"
+    else:
+        assert "accelerator" not in notebook.metadata, "run python -m chapters.notebooks sync"
 
 
 def test_parameters_cell_follows_setup_and_only_it_knows_the_mode(notebook):
