@@ -84,8 +84,9 @@ def long_run_warning(full_mode_cpu_minutes: int) -> str:
     else:
         how = 'set CHAPTERS_MODE = "quick" in this cell and run it again'
     return (
-        f"Full mode on a CPU: this chapter takes {expected} on a 2-core CPU. For a run of a minute or two "
-        f"on smaller data, {how}; for the book-scale run, use a GPU (Colab: Runtime > Change runtime type)."
+        f"Full mode on a CPU: this chapter takes {expected} on a 2-core CPU.\n"
+        f"For a run of a minute or two on smaller data, {how}.\n"
+        "For the book-scale run, use a GPU (Colab: Runtime > Change runtime type)."
     )
 
 
