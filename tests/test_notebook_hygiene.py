@@ -100,6 +100,21 @@ def test_solution_cells_start_collapsed_in_jupyterlab_and_colab(notebook):
             assert "assert " not in cell.source, "solutions show outcomes; the closing cell asserts"
 
 
+def test_every_exercise_has_a_solution_in_order(notebook):
+    exercises_cell = next(cell for cell in notebook.cells if "## Exercises" in cell.source)
+    exercises = re.findall(r"^(\d+)\. ", exercises_cell.source.split("## Exercises")[1], re.MULTILINE)
+    solutions = [
+        number
+        for cell in notebook.cells
+        for number in re.findall(r"^(?:# @title |<details><summary>)Solution to exercise (\d+)", cell.source)
+    ]
+    assert exercises and solutions == exercises, (
+        f"exercises {exercises}, solutions {solutions}: give each exercise a solution a student can reveal "
+        "(a '# @title Solution to exercise N: ...' form cell or a '<details><summary>Solution to exercise N' "
+        "markdown cell), in order"
+    )
+
+
 def test_kernel_is_python3(notebook):
     assert notebook.metadata.kernelspec.name == "python3"
 
