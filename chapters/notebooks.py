@@ -1,7 +1,9 @@
 """Maintainer tools for the notebook files, run from the repository root.
 
 ``python -m chapters.notebooks sync``: point every notebook's "Open in Colab" badge and setup cell
-(which holds the Colab install line) at the repository address in ``pyproject.toml``, its one home.
+(which holds the Colab install line) at the repository address in ``pyproject.toml``, its one home;
+write into the setup cell the chapter's full-mode time on a CPU, read from the notebook's metadata
+(``"chapters": {"full_mode_cpu_minutes": N}``), and ask Colab for a GPU runtime when that time is long.
 
 ``python -m chapters.notebooks strip NOTEBOOK...``: after running a notebook, keep only the outputs
 of cells marked ``# NBVAL_CHECK_OUTPUT`` (nbval compares those) and drop every other output.
@@ -28,16 +30,19 @@ CHECKED_OUTPUT_MARK = "# NBVAL_CHECK_OUTPUT"
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_PATTERN = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
 SETUP_CELL_TEMPLATE = """\
-# Setup, the same in every chapter: install the helpers on Colab, choose the backend, seed.
+# Setup, the same in every chapter: install the helpers on Colab, choose the backend and the mode, seed.
 import sys
 
 if "google.colab" in sys.modules:
     %pip install -q "keras-chapters @ git+{repository}"
 KERAS_BACKEND = "tensorflow"  # @param ["tensorflow", "jax", "torch"]
+CHAPTERS_MODE = "full"  # @param ["full", "quick"]
 
 import chapters
 
-session = chapters.setup(KERAS_BACKEND)"""
+session = chapters.setup(KERAS_BACKEND, CHAPTERS_MODE, full_mode_cpu_minutes={minutes})"""
+GPU_RUNTIME_MINUTES = 30  # a chapter whose full mode takes this long on a CPU opens on Colab with a GPU
+COLAB_GPU_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
 
 
 def repository_url(root: Path) -> str:
@@ -53,20 +58,41 @@ def colab_badge(repository: str, notebook_name: str) -> str:
     return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url})"
 
 
-def setup_cell(repository: str) -> str:
+def setup_cell(repository: str, full_mode_cpu_minutes: int) -> str:
     """Return the source of the setup cell every notebook opens with, installing from ``repository``."""
-    return SETUP_CELL_TEMPLATE.format(repository=repository)
+    return SETUP_CELL_TEMPLATE.format(repository=repository, minutes=full_mode_cpu_minutes)
+
+
+def full_mode_cpu_minutes(notebook: nbformat.NotebookNode) -> int:
+    """Return the chapter's full-mode time on a 2-core CPU, in minutes, from the notebook's metadata."""
+    minutes = notebook.metadata.get("chapters", {}).get("full_mode_cpu_minutes")
+    if not isinstance(minutes, int) or minutes < 1:
+        raise ValueError(
+            'the notebook\'s metadata needs "chapters": {"full_mode_cpu_minutes": N}, the measured '
+            f"full-mode time on a 2-core CPU in whole minutes (found {minutes!r})"
+        )
+    return minutes
+
+
+def wants_gpu_runtime(notebook: nbformat.NotebookNode) -> bool:
+    """Return whether the notebook asks Colab for a GPU: full mode takes too long on a CPU."""
+    return full_mode_cpu_minutes(notebook) >= GPU_RUNTIME_MINUTES
 
 
 def sync_notebook(path: Path, repository: str) -> bool:
-    """Point ``path``'s badge and setup cell at ``repository``; return whether the file changed."""
+    """Point ``path``'s badge and setup cell at ``repository``, write its CPU time into the setup cell
+    and its Colab runtime into the metadata; return whether the file changed."""
     notebook = nbformat.read(path, as_version=4)
     header, setup = notebook.cells[0], notebook.cells[1]
     new_header = BADGE_PATTERN.sub(lambda _: colab_badge(repository, path.name), header.source)
-    new_setup = setup_cell(repository)
-    if (new_header, new_setup) == (header.source, setup.source):
+    new_setup = setup_cell(repository, full_mode_cpu_minutes(notebook))
+    new_metadata = {key: value for key, value in notebook.metadata.items() if key not in COLAB_GPU_METADATA}
+    if wants_gpu_runtime(notebook):
+        new_metadata.update(COLAB_GPU_METADATA)
+    if (new_header, new_setup, new_metadata) == (header.source, setup.source, dict(notebook.metadata)):
         return False
     header.source, setup.source = new_header, new_setup
+    notebook.metadata = nbformat.from_dict(new_metadata)
     nbformat.write(notebook, path)
     return True
 

@@ -1,4 +1,4 @@
-"""One-call notebook setup: backend, seeds, quiet logs, and a line saying what runs where."""
+"""One-call notebook setup: backend, run mode, seeds, quiet logs, and a line saying what runs where."""
 
 import contextlib
 import logging
@@ -8,10 +8,11 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from chapters.mode import run_mode
+from chapters.mode import choose_mode, mode_from_environment
 
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT_SEED = 42
+LONG_ON_CPU_MINUTES = 5  # full mode on a CPU past this: the setup line says what to expect and how to switch
 
 
 @dataclass(frozen=True)
@@ -31,15 +32,21 @@ class Session:
         )
 
 
-def setup(backend: str = "tensorflow") -> Session:
-    """Choose the Keras backend, seed every generator, quiet framework logs; print and return it all.
+def setup(
+    backend: str = "tensorflow", mode: str = "full", *, full_mode_cpu_minutes: int | None = None
+) -> Session:
+    """Choose the Keras backend and run mode, seed every generator, quiet framework logs; print and
+    return what was chosen.
 
-    ``backend`` is the notebook's choice (its Colab form field); an environment variable
-    ``KERAS_BACKEND`` set before the notebook started wins over it, so CI can pick the backend.
-    The seed is ``CHAPTERS_SEED`` if set, else 42. Call it before importing Keras.
+    ``backend`` and ``mode`` are the notebook's choices (its Colab form fields); the environment
+    variables ``KERAS_BACKEND`` and ``CHAPTERS_MODE``, when set, win over them, so CI can choose.
+    The seed is ``CHAPTERS_SEED`` if set, else 42. ``full_mode_cpu_minutes`` is how long the
+    chapter takes in full mode on a 2-core CPU: past a few minutes, starting full mode on a CPU
+    prints what to expect and how to switch. Call it before importing Keras.
     """
     keras_was_imported = "keras" in sys.modules
     chosen = _choose_backend(backend)
+    chosen_mode = choose_mode(mode)
     _quiet_framework_logs()
     with _native_stderr_silenced():  # TensorFlow's C++ start-up lines ignore every log setting
         import keras
@@ -59,9 +66,28 @@ def setup(backend: str = "tensorflow") -> Session:
         )
     if keras_was_imported and chosen != backend:
         print(f"Keras was already imported on {chosen!r}; restart the kernel to switch to {backend!r}.")
-    session = Session(chosen, keras.__version__, device, seed, run_mode())
+    session = Session(chosen, keras.__version__, device, seed, chosen_mode)
     print(session)
+    if chosen_mode == "full" and device == "CPU" and (full_mode_cpu_minutes or 0) > LONG_ON_CPU_MINUTES:
+        print(long_run_warning(full_mode_cpu_minutes))
     return session
+
+
+def long_run_warning(full_mode_cpu_minutes: int) -> str:
+    """Return the lines saying that full mode on this CPU takes long, and how to switch to quick mode."""
+    if full_mode_cpu_minutes >= 120:
+        expected = f"about {round(full_mode_cpu_minutes / 60)} hours"
+    else:
+        expected = f"about {full_mode_cpu_minutes} minutes"
+    if mode_from_environment():
+        how = "unset the environment variable CHAPTERS_MODE (it chose full mode) or set it to quick"
+    else:
+        how = 'set CHAPTERS_MODE = "quick" in this cell and run it again'
+    return (
+        f"Full mode on a CPU: this chapter takes {expected} on a 2-core CPU.\n"
+        f"For a run of a minute or two on smaller data, {how}.\n"
+        "For the book-scale run, use a GPU (Colab: Runtime > Change runtime type)."
+    )
 
 
 def _choose_backend(notebook_choice: str) -> str:

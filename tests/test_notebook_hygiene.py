@@ -43,12 +43,25 @@ def test_header_has_title_badge_goals_and_run_time(notebook, notebook_path, repo
         "the Colab badge must follow pyproject.toml (python -m chapters.notebooks sync)"
     )
     assert "**After this chapter you can**" in header.source
-    assert "**Run time, full mode:**" in header.source
+    run_time = " ".join(header.source[header.source.index("**Run time:**") :].split()).lower()
+    for words in ("quick mode", "full mode", "cpu", "gpu"):
+        assert words in run_time, (
+            f"the header's run time should give each mode's time on a CPU and a GPU: {words}"
+        )
 
 
-def test_setup_cell_is_the_shared_one(notebook, repository_root):
-    expected = notebooks.setup_cell(notebooks.repository_url(repository_root))
+def test_setup_cell_is_the_shared_one_with_this_chapters_cpu_time(notebook, repository_root):
+    minutes = notebooks.full_mode_cpu_minutes(notebook)
+    expected = notebooks.setup_cell(notebooks.repository_url(repository_root), minutes)
     assert code_cells(notebook)[0].source == expected, "run python -m chapters.notebooks sync"
+
+
+def test_colab_asks_for_a_gpu_exactly_when_full_mode_is_long_on_a_cpu(notebook):
+    if notebooks.wants_gpu_runtime(notebook):
+        assert notebook.metadata.get("accelerator") == "GPU", "run python -m chapters.notebooks sync"
+        assert notebook.metadata["colab"]["gpuType"] == "T4"
+    else:
+        assert "accelerator" not in notebook.metadata, "run python -m chapters.notebooks sync"
 
 
 def test_parameters_cell_follows_setup_and_only_it_knows_the_mode(notebook):
@@ -85,6 +98,21 @@ def test_solution_cells_start_collapsed_in_jupyterlab_and_colab(notebook):
             assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, cell.source[:80]
             assert cell.metadata.get("cellView") == "form", cell.source[:80]
             assert "assert " not in cell.source, "solutions show outcomes; the closing cell asserts"
+
+
+def test_every_exercise_has_a_solution_in_order(notebook):
+    exercises_cell = next(cell for cell in notebook.cells if "## Exercises" in cell.source)
+    exercises = re.findall(r"^(\d+)\. ", exercises_cell.source.split("## Exercises")[1], re.MULTILINE)
+    solutions = [
+        number
+        for cell in notebook.cells
+        for number in re.findall(r"^(?:# @title |<details><summary>)Solution to exercise (\d+)", cell.source)
+    ]
+    assert exercises and solutions == exercises, (
+        f"exercises {exercises}, solutions {solutions}: give each exercise a solution a student can reveal "
+        "(a '# @title Solution to exercise N: ...' form cell or a '<details><summary>Solution to exercise N' "
+        "markdown cell), in order"
+    )
 
 
 def test_kernel_is_python3(notebook):

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import chapters
+from chapters import mode, session
 
 
 def test_setup_seeds_everything_from_chapters_seed(monkeypatch, capsys):
@@ -59,3 +60,44 @@ def test_notebook_choice_applies_when_the_environment_names_no_backend(backend):
     assert completed.stdout.splitlines()[-1] == backend
     assert f"backend: {backend}" in completed.stdout
     assert "oneDNN" not in completed.stderr, "TensorFlow's start-up log lines should be silenced"
+
+
+@pytest.fixture
+def no_notebook_choice(monkeypatch):
+    monkeypatch.setattr(mode, "_notebook_choice", None)
+
+
+def test_setup_takes_the_notebooks_mode_unless_the_environment_names_one(monkeypatch, no_notebook_choice):
+    monkeypatch.delenv("CHAPTERS_MODE", raising=False)
+    assert chapters.setup(keras.backend.backend(), "quick").mode == "quick"
+    assert chapters.scale(full=5, quick=1) == 1
+    monkeypatch.setenv("CHAPTERS_MODE", "full")
+    assert chapters.setup(keras.backend.backend(), "quick").mode == "full"
+
+
+def test_full_mode_on_a_cpu_says_how_long_and_how_to_switch(monkeypatch, capsys, no_notebook_choice):
+    monkeypatch.delenv("CHAPTERS_MODE", raising=False)
+    monkeypatch.setattr(session, "_device_name", lambda backend: "CPU")
+    chapters.setup(keras.backend.backend(), "full", full_mode_cpu_minutes=90)
+    printed = capsys.readouterr().out
+    assert "about 90 minutes on a 2-core CPU" in printed
+    assert 'set CHAPTERS_MODE = "quick" in this cell' in printed and "GPU" in printed
+
+
+@pytest.mark.parametrize(
+    "mode_choice, minutes, device",
+    [("quick", 90, "CPU"), ("full", 2, "CPU"), ("full", 90, "GPU (NVIDIA T4)")],
+)
+def test_no_warning_for_quick_mode_a_short_chapter_or_a_gpu(
+    monkeypatch, capsys, no_notebook_choice, mode_choice, minutes, device
+):
+    monkeypatch.delenv("CHAPTERS_MODE", raising=False)
+    monkeypatch.setattr(session, "_device_name", lambda backend: device)
+    chapters.setup(keras.backend.backend(), mode_choice, full_mode_cpu_minutes=minutes)
+    assert "Full mode on a CPU" not in capsys.readouterr().out
+
+
+def test_the_warning_names_the_environment_variable_when_it_chose_full_mode(monkeypatch):
+    monkeypatch.setenv("CHAPTERS_MODE", "full")
+    warning = session.long_run_warning(240)
+    assert "about 4 hours" in warning and "unset the environment variable CHAPTERS_MODE" in warning
