@@ -23,17 +23,28 @@ GloVe subset) its number of words, values per word and a sha256 of the words and
 20,000 most frequent words of 400,000), those lines are streamed out of the download and kept alone.
 
 A file found nowhere raises ``DatasetNotFoundError`` saying where it looked and how to supply it;
-a file whose sha256 (or checked content) is wrong raises ``CorruptFileError`` and is never used.
+a file whose sha256 (or checked content) is wrong raises ``CorruptFileError`` and is never used; a
+full disk or a folder that cannot be written raises ``StorageError`` naming the path and the error.
+
+Several processes may fetch one dataset at once: each fetch holds the dataset's lock and builds
+in a staging folder of its own, moved into place only when complete (``chapters.shared_cache``).
+A file copied from the mirror is remembered as verified (its sha256 in ``.<name>.sha256`` beside
+it), so it stays usable when the mirror is later unset; an extracted archive or a built image
+folder is marked complete, and is then used as it is.
+
+A mirror is trusted as much as the official sources: its ``SHA256SUMS`` says which bytes are
+right for the files under it. Its paths must stay inside the mirror (an absolute path or one with
+``..`` is refused), and nothing is ever written outside the cache folders.
 """
 
 import csv
+import errno
 import gzip
 import hashlib
 import json
 import os
 import posixpath
 import shutil
-import tempfile
 import urllib.parse
 import zipfile
 from collections.abc import Iterator
@@ -45,6 +56,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
+
+from chapters import shared_cache
+from chapters.shared_cache import configured_cache_dir, keras_cache_dir
 
 MIRROR_VARIABLE = "CHAPTERS_MIRROR"
 EXTRACTED_MARKER = ".chapters-extracted"
@@ -61,6 +75,10 @@ class DatasetNotFoundError(DataError):
 
 class CorruptFileError(DataError):
     """A dataset file's sha256 is not the one it must have; the file was not used."""
+
+
+class StorageError(DataError):
+    """A dataset could not be written to (or read from) disk: full, read-only or not permitted."""
 
 
 class ContentError(ValueError):
@@ -205,18 +223,6 @@ def _content_entry(dataset: str, entry: dict | None) -> CsvContent | WordVectors
     )
 
 
-def keras_cache_dir() -> Path:
-    """Return the folder Keras caches downloads in: ``$KERAS_HOME``, else ``~/.keras``.
-
-    Like Keras, fall back to ``/tmp/.keras`` when that folder cannot be written.
-    """
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    os.makedirs(home, exist_ok=True)
-    if not os.access(home, os.W_OK):
-        home = os.path.join(tempfile.gettempdir(), ".keras")
-    return Path(home)
-
-
 def mirror_dir() -> Path | None:
     """Return the offline mirror folder named by ``CHAPTERS_MIRROR``, or None when unset."""
     value = os.environ.get(MIRROR_VARIABLE, "").strip()
@@ -232,15 +238,38 @@ def mirror_dir() -> Path | None:
     return mirror
 
 
-@cache
 def _mirror_checksums(mirror: Path) -> dict[str, str]:
-    """Return the mirror's SHA256SUMS as {path relative to the mirror: sha256}."""
+    """Return the mirror's SHA256SUMS as {path relative to the mirror: sha256}, read again whenever
+    the file changes. Raises ``DataError`` if a line names a path outside the mirror.
+    """
+    sums_file = mirror / "SHA256SUMS"
+    status = sums_file.stat()
+    return _read_checksums(sums_file, status.st_mtime_ns, status.st_size)
+
+
+@cache
+def _read_checksums(sums_file: Path, modified_ns: int, size: int) -> dict[str, str]:
+    """Return the parsed ``sums_file`` of that modification time and size (both key the cache)."""
     sums = {}
-    for line in (mirror / "SHA256SUMS").read_text().splitlines():
+    for number, line in enumerate(sums_file.read_text().splitlines(), start=1):
         digest, _, relative_path = line.partition("  ")
+        relative_path = relative_path.strip()
         if relative_path:
-            sums[relative_path.strip()] = digest.strip()
+            _refuse_path_outside_mirror(sums_file, number, relative_path)
+            sums[relative_path] = digest.strip()
     return sums
+
+
+def _refuse_path_outside_mirror(sums_file: Path, number: int, relative_path: str) -> None:
+    """Raise ``DataError`` unless ``relative_path`` (line ``number`` of ``sums_file``) stays inside the mirror."""
+    path = posixpath.normpath(relative_path.replace("\\", "/"))
+    if posixpath.isabs(path) or path == ".." or path.startswith("../") or ":" in path.split("/")[0]:
+        raise DataError(
+            f"{sums_file}, line {number}, lists {relative_path!r}: a path outside the mirror (absolute, "
+            "or climbing out of it with '..'). A mirror lists only the files inside its own folder, by "
+            "paths relative to it, so this mirror was not used and nothing was copied. Fix or remove "
+            "that line, then run again."
+        )
 
 
 def sha256_of(path: Path) -> str:
@@ -260,12 +289,21 @@ def fetch(dataset: str | Dataset) -> Path:
     """
     if isinstance(dataset, str):
         dataset = _dataset_named(dataset)
-    if dataset.split is not None:
-        return _image_folder(dataset)
-    paths = [_fetch_file(dataset, data_file) for data_file in dataset.files]
-    if dataset.extract:
-        return _extract(paths[-1])
-    return keras_cache_dir() / dataset.cache_subdir
+    cache_dir = keras_cache_dir()
+    folder = cache_dir / dataset.cache_subdir
+    size = sum(data_file.size for data_file in dataset.files)
+    with (
+        _storage_errors_reported(f"Dataset {dataset.name!r}", size, folder),
+        shared_cache.dataset_lock(cache_dir, dataset.name),
+    ):
+        shared_cache.remove_stale_staging(folder, dataset.name)
+        if dataset.split is not None:
+            return _image_folder(dataset, folder)
+        if dataset.extract:
+            return _extracted(dataset, folder)
+        for data_file in dataset.files:
+            _fetch_file(dataset, data_file, folder)
+        return folder
 
 
 def _dataset_named(name: str) -> Dataset:
@@ -275,54 +313,141 @@ def _dataset_named(name: str) -> Dataset:
     return datasets[name]
 
 
-def _fetch_file(dataset: Dataset, data_file: DataFile) -> Path:
-    """Return the cached path of ``data_file`` after finding and verifying it (see module doc)."""
-    target = keras_cache_dir() / dataset.cache_subdir / data_file.name
+STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def is_storage_error(error: BaseException) -> bool:
+    """Return whether ``error`` is a disk refusing a read or write (full, read-only, not permitted)."""
+    return isinstance(error, OSError) and error.errno in STORAGE_ERRNOS
+
+
+@contextmanager
+def _storage_errors_reported(what: str, size: int, folder: Path) -> Iterator[None]:
+    """Turn a disk's refusal inside the block into ``StorageError`` naming ``what`` was being stored
+    (``size`` bytes, before extraction) in the cache ``folder``, the path and the error.
+    """
+    try:
+        yield
+    except OSError as error:
+        if not is_storage_error(error):
+            raise
+        where = f" ({error.filename})" if error.filename else ""
+        raise StorageError(
+            f"{what} could not be stored in the cache {folder}: {error.strerror}{where}.\n"
+            f"Nothing half-written was kept. Free some space there (its files take {size / 1e6:,.1f} MB, "
+            "more once extracted) or fix the folder's permissions, or point the cache (KERAS_HOME, or "
+            "TFDS_DATA_DIR for TensorFlow Datasets) at a writable folder with room, then run again."
+        ) from error
+
+
+def _fetch_file(dataset: Dataset, data_file: DataFile, folder: Path) -> Path:
+    """Return the cached path of ``data_file`` after finding and verifying it (see module doc).
+
+    Call with the dataset's lock held.
+    """
+    target = folder / data_file.name
     mirror = mirror_dir()
     mirror_file = mirror / dataset.mirror_dir / data_file.name if mirror else None
     mirror_sha256 = (
         _mirror_checksums(mirror).get(f"{dataset.mirror_dir}/{data_file.name}") if mirror else None
     )
-
     if target.exists():
         actual = sha256_of(target)
-        if actual in (data_file.sha256, mirror_sha256) or _holds_expected_content(dataset, target):
+        if _is_verified(dataset, data_file, target, actual, mirror_sha256):
             return target
         expected = f"expected {data_file.sha256}" + (" or the content it holds" if dataset.content else "")
         print(
             f"The cached {target} is corrupt (sha256 {actual}, {expected}); deleting it and fetching it again."
         )
         target.unlink()
+        _verified_record(target).unlink(missing_ok=True)
 
-    if mirror_file is not None and mirror_file.is_file():
-        return _copy_from_mirror(dataset, mirror_file, mirror_sha256, target)
-    return _download(dataset, data_file, target, mirror_file)
+    with shared_cache.staging_folder(folder, dataset.name) as staging:
+        unwritable_copy = _unwritable_cache_copy(dataset, data_file, folder, mirror_sha256)
+        if unwritable_copy is not None:
+            copy = shutil.copyfile(unwritable_copy, staging / target.name)
+            return _install_recording_sha256(Path(copy), sha256_of(copy), target)
+        if mirror_file is not None and mirror_file.is_file():
+            copy = _copy_from_mirror(
+                f"dataset {dataset.name!r}", mirror_file, mirror_sha256, staging / target.name
+            )
+            return _install_recording_sha256(copy, mirror_sha256, target)
+        return shared_cache.install(_download(dataset, data_file, staging, target, mirror_file), target)
 
 
-def _copy_from_mirror(dataset: Dataset, mirror_file: Path, expected: str | None, target: Path) -> Path:
+def _is_verified(
+    dataset: Dataset, data_file: DataFile, path: Path, actual: str, mirror_sha256: str | None
+) -> bool:
+    """Return whether the file at ``path``, of sha256 ``actual``, may be used as ``data_file``: its
+    bytes are the official ones, the mirror's, or the ones recorded when it was copied from a mirror,
+    or it holds the expected content.
+    """
+    recorded = _verified_record(path)
+    recorded_sha256 = recorded.read_text().strip() if recorded.is_file() else None
+    return actual in (data_file.sha256, mirror_sha256, recorded_sha256) or _holds_expected_content(
+        dataset, path
+    )
+
+
+def _verified_record(path: Path) -> Path:
+    """Return the file beside cached ``path`` that records the sha256 it was verified with."""
+    return path.with_name(f".{path.name}.sha256")
+
+
+def _install_recording_sha256(copy: Path, sha256: str, target: Path) -> Path:
+    """Move the verified ``copy`` (in a staging folder) to ``target``, its sha256 recorded beside
+    it first; return ``target``.
+    """
+    record = copy.with_name(_verified_record(copy).name)
+    record.write_text(f"{sha256}\n")
+    shared_cache.install(record, _verified_record(target))
+    return shared_cache.install(copy, target)
+
+
+def _unwritable_cache_copy(
+    dataset: Dataset, data_file: DataFile, folder: Path, mirror_sha256: str | None
+) -> Path | None:
+    """Return a verified copy of ``data_file`` in the configured Keras cache, when that cache cannot
+    be written and so is not ``folder``'s; else None.
+    """
+    configured = configured_cache_dir() / dataset.cache_subdir
+    if configured == folder:
+        return None
+    path = configured / data_file.name
+    if path.is_file() and _is_verified(dataset, data_file, path, sha256_of(path), mirror_sha256):
+        return path
+    return None
+
+
+def _copy_from_mirror(what: str, mirror_file: Path, expected: str | None, copy: Path) -> Path:
+    """Copy ``mirror_file``, part of ``what`` (e.g. "dataset 'mnist'"), to ``copy`` (in a staging
+    folder) and return it, once the copy's sha256 is the one the mirror's SHA256SUMS lists; else
+    raise ``CorruptFileError``.
+    """
     if expected is None:
         raise CorruptFileError(
-            f"{mirror_file} (dataset {dataset.name!r}) is not listed in the mirror's SHA256SUMS, so "
+            f"{mirror_file} ({what}) is not listed in the mirror's SHA256SUMS, so "
             "it cannot be verified and was not used. Add its sha256 to SHA256SUMS."
         )
-    actual = sha256_of(mirror_file)
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(mirror_file, copy)
+    actual = sha256_of(copy)
     if actual != expected:
         raise CorruptFileError(
-            f"The mirror's copy of {dataset.name!r} is corrupt and was not used:\n"
+            f"The mirror's copy of {what} is corrupt and was not used:\n"
             f"  {mirror_file}\n  has sha256 {actual},\n  but the mirror's SHA256SUMS says {expected}.\n"
             "Replace it with a good copy (or unset CHAPTERS_MIRROR to download it) and run again."
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    shutil.copyfile(mirror_file, partial)
-    os.replace(partial, target)
-    return target
+    return copy
 
 
-def _download(dataset: Dataset, data_file: DataFile, target: Path, mirror_file: Path | None) -> Path:
+def _download(
+    dataset: Dataset, data_file: DataFile, staging: Path, target: Path, mirror_file: Path | None
+) -> Path:
+    """Download ``data_file`` into ``staging`` and verify it; return the verified file's path there."""
     if dataset.content is not None:
-        return _download_checking_content(dataset, data_file, target, mirror_file)
-    return _get_file(dataset, data_file, data_file.name, data_file.sha256, target, mirror_file)
+        return _download_checking_content(dataset, data_file, staging, target, mirror_file)
+    return _get_file(dataset, data_file, data_file.name, data_file.sha256, staging, target, mirror_file)
 
 
 def _get_file(
@@ -330,13 +455,14 @@ def _get_file(
     data_file: DataFile,
     file_name: str,
     sha256: str | None,
+    staging: Path,
     target: Path,
     mirror_file: Path | None,
 ) -> Path:
-    """Download ``data_file.url`` into the cache as ``file_name`` with Keras; return its path.
+    """Download ``data_file.url`` into ``staging`` as ``file_name`` with Keras; return its path.
 
-    ``sha256`` (None: no byte check) is verified by Keras; a mismatch deletes the file and raises
-    ``CorruptFileError``, a network failure raises ``DatasetNotFoundError`` (both say what to do).
+    ``sha256`` (None: no byte check) is verified by Keras; a mismatch raises ``CorruptFileError``,
+    a network failure ``DatasetNotFoundError`` (both say what to do), a disk's refusal ``OSError``.
     """
     import keras
 
@@ -346,17 +472,18 @@ def _get_file(
             origin=data_file.url,
             file_hash=sha256,
             hash_algorithm="sha256",
-            cache_dir=str(keras_cache_dir()),
-            cache_subdir=dataset.cache_subdir,
+            cache_dir=str(staging),
+            cache_subdir="download",
         )
-    except ValueError as error:  # get_file's hash check failed; it leaves the bad file behind
-        (target.parent / file_name).unlink(missing_ok=True)
+    except ValueError as error:  # get_file's hash check failed; the staging folder goes with the file
         raise CorruptFileError(
             f"The download of {dataset.name!r} from {data_file.url} is incomplete or corrupt: its "
             f"sha256 is not {data_file.sha256}. The file was deleted and not used; run again to "
             f"retry the download. ({error})"
         ) from None
-    except Exception as error:  # noqa: BLE001 - get_file reports network failures as a bare Exception
+    except Exception as error:  # get_file reports network failures as a bare Exception
+        if is_storage_error(error):
+            raise
         raise DatasetNotFoundError(
             _not_found_message(dataset, data_file, target, mirror_file, error)
         ) from None
@@ -364,29 +491,24 @@ def _get_file(
 
 
 def _download_checking_content(
-    dataset: Dataset, data_file: DataFile, target: Path, mirror_file: Path | None
+    dataset: Dataset, data_file: DataFile, staging: Path, target: Path, mirror_file: Path | None
 ) -> Path:
-    """Download a file whose official bytes are not pinned; return ``target`` if its content checks.
+    """Download a file whose official bytes are not pinned into ``staging``; return the path there
+    of the file the course reads, once its content checks.
 
     The download (the file, or the zip archive holding it) is kept under a name of its own; the
-    file (only its first ``content.lines_kept`` lines, if set) is written beside it, checked, then
-    moved to ``target``. The download is deleted either way, and so is a file that fails the check.
+    file (only its first ``content.lines_kept`` lines, if set) is written beside it and checked.
+    Both go with the staging folder; only a file that passes the check is moved to ``target``.
     """
     url_name = posixpath.basename(urllib.parse.urlparse(data_file.url).path)
     download_name = url_name if data_file.archive_member else f"{data_file.name}.unchecked"
-    download = _get_file(dataset, data_file, download_name, None, target, mirror_file)
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}-")
-    os.close(handle)
-    unchecked = Path(name)
-    try:
-        with _open_download(dataset, download, data_file.archive_member) as source:
-            _copy_lines(source, unchecked, dataset.content.lines_kept)
-        _check_content(dataset, data_file, unchecked)
-        os.replace(unchecked, target)
-    finally:
-        unchecked.unlink(missing_ok=True)
-        download.unlink(missing_ok=True)
-    return target
+    download = _get_file(dataset, data_file, download_name, None, staging, target, mirror_file)
+    checked = staging / target.name
+    with _open_download(dataset, download, data_file.archive_member) as source:
+        _copy_lines(source, checked, dataset.content.lines_kept)
+    download.unlink()
+    _check_content(dataset, data_file, checked)
+    return checked
 
 
 @contextmanager
@@ -555,10 +677,17 @@ def _not_found_message(
         if mirror_file is not None
         else f"  2. the offline mirror: not used ({MIRROR_VARIABLE} is not set)"
     )
+    configured = configured_cache_dir() / dataset.cache_subdir / data_file.name
+    cache_line = f"  1. the Keras cache: {target} (missing)"
+    if configured != target:
+        cache_line += (
+            f";\n     the cache {configured_cache_dir()} cannot be written, so it was only read: "
+            f"{configured} (missing or not verified)"
+        )
     return (
         f"Dataset {dataset.name!r} ({dataset.description}) is not available: its file "
         f"{data_file.name} could not be found.\n"
-        f"Looked in:\n  1. the Keras cache: {target} (missing)\n{mirror_line}\n"
+        f"Looked in:\n{cache_line}\n{mirror_line}\n"
         f"  3. the official URL: {data_file.url} (failed: {error})\n"
         "To supply it, do one of these:\n"
         f"  - connect to the internet and run this cell again;\n"
@@ -575,58 +704,46 @@ def _what_to_copy(dataset: Dataset, data_file: DataFile) -> str:
     return what if lines is None else f"the first {lines:,} lines of {what}"
 
 
-def _extract(archive: Path) -> Path:
-    """Extract ``archive`` next to itself once, with Keras; return the extraction folder."""
-    import keras
+def _extracted(dataset: Dataset, folder: Path) -> Path:
+    """Return the folder ``dataset``'s archive is extracted to, extracting it once, completely.
 
-    folder = archive.with_name(archive.name.split(".")[0] + "_extracted")
-    if (folder / EXTRACTED_MARKER).exists():
-        return folder
-    extracted = keras.utils.get_file(
-        archive.name,
-        origin=archive.as_uri(),
-        file_hash=sha256_of(archive),
-        hash_algorithm="sha256",
-        extract=True,
-        cache_dir=str(archive.parent.parent),
-        cache_subdir=archive.parent.name,
-    )
-    (Path(extracted) / EXTRACTED_MARKER).touch()
-    return Path(extracted)
+    The folder is the one ``keras.utils.get_file(..., extract=True)`` would use: the archive's name
+    up to its first dot, then ``_extracted``. Once marked complete it is used as it is, with no
+    need of the archive. Call with the dataset's lock held.
+    """
+    archive_file = dataset.files[-1]
+    extracted = folder / f"{archive_file.name.split('.')[0]}_extracted"
+    if (extracted / EXTRACTED_MARKER).exists():
+        return extracted
+    archive = _fetch_file(dataset, archive_file, folder)
+    with shared_cache.staging_folder(folder, dataset.name) as staging:
+        unpacked = staging / extracted.name
+        shutil.unpack_archive(archive, unpacked, filter="data")  # "data": no member lands outside it
+        (unpacked / EXTRACTED_MARKER).touch()
+        return shared_cache.install(unpacked, extracted)
 
 
-def _image_folder(dataset: Dataset) -> Path:
-    """Return ``<cache>/<cache_subdir>/<name>``, built from the mirror's folder or the archive."""
-    target = keras_cache_dir() / dataset.cache_subdir / dataset.name
+def _image_folder(dataset: Dataset, folder: Path) -> Path:
+    """Return ``<cache>/<cache_subdir>/<name>``, built from the mirror's folder or the archive.
+
+    Call with the dataset's lock held.
+    """
+    target = folder / dataset.name
     if (target / COMPLETE_MARKER).exists():
         return target
     mirror = mirror_dir()
-    if mirror is not None and (mirror / dataset.mirror_dir).is_dir():
-        return _install_folder(target, lambda staging: _copy_mirror_folder(dataset, mirror, staging))
-    archive = _fetch_file(dataset, dataset.files[0])
-    return _install_folder(target, lambda staging: _split_archive(dataset, archive, staging))
+    with shared_cache.staging_folder(folder, dataset.name) as staging:
+        built = staging / target.name
+        if mirror is not None and (mirror / dataset.mirror_dir).is_dir():
+            _copy_mirror_folder(dataset, mirror, built)
+        else:
+            _split_archive(dataset, _fetch_file(dataset, dataset.files[0], folder), built)
+        (built / COMPLETE_MARKER).touch()
+        return shared_cache.install(built, target)
 
 
-def _install_folder(target: Path, fill) -> Path:
-    """Let ``fill`` write into a staging folder, then move it to ``target``; return ``target``.
-
-    A failure leaves nothing at ``target``, so a half-built folder is never used.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}-"))
-    try:
-        fill(staging)
-        (staging / COMPLETE_MARKER).touch()
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
-
-
-def _copy_mirror_folder(dataset: Dataset, mirror: Path, staging: Path) -> None:
-    """Copy every file SHA256SUMS lists under the mirror's folder into ``staging``, verified."""
+def _copy_mirror_folder(dataset: Dataset, mirror: Path, built: Path) -> None:
+    """Copy every file SHA256SUMS lists under the mirror's folder into ``built``, verified."""
     prefix = f"{dataset.mirror_dir}/"
     listed = {path: digest for path, digest in _mirror_checksums(mirror).items() if path.startswith(prefix)}
     if not listed:
@@ -641,7 +758,9 @@ def _copy_mirror_folder(dataset: Dataset, mirror: Path, staging: Path) -> None:
                 f"The mirror's SHA256SUMS lists {source}, but the file is missing; the mirror's "
                 f"copy of {dataset.name!r} was not used. Restore the file and run again."
             )
-        _copy_from_mirror(dataset, source, expected, staging / relative_path.removeprefix(prefix))
+        _copy_from_mirror(
+            f"dataset {dataset.name!r}", source, expected, built / relative_path.removeprefix(prefix)
+        )
 
 
 def is_jfif(header: bytes) -> bool:
@@ -649,8 +768,8 @@ def is_jfif(header: bytes) -> bool:
     return b"JFIF" in header[:10]
 
 
-def _split_archive(dataset: Dataset, archive: Path, staging: Path) -> None:
-    """Write ``dataset.split`` from the archive into ``staging``: per class, the valid JPEGs in
+def _split_archive(dataset: Dataset, archive: Path, built: Path) -> None:
+    """Write ``dataset.split`` from the archive into ``built``: per class, the valid JPEGs in
     numeric order, the first ones to the first subset, the next ones to the next, and so on.
     """
     with zipfile.ZipFile(archive) as zipped:
@@ -671,7 +790,7 @@ def _split_archive(dataset: Dataset, archive: Path, staging: Path) -> None:
                 if not is_jfif(content):
                     continue
                 destination = (
-                    staging
+                    built
                     / needed.pop(0)
                     / class_name
                     / f"{Path(archive_folder).name.lower()}.{Path(member).stem}.jpg"
@@ -689,12 +808,12 @@ def _split_archive(dataset: Dataset, archive: Path, staging: Path) -> None:
 
 
 def read_idx(path: Path) -> np.ndarray:
-    """Return the array stored in a gzipped IDX file (the MNIST format) as uint8."""
+    """Return the array stored in a gzipped IDX file (the MNIST format) as a writable uint8 array."""
     with gzip.open(path, "rb") as stream:
         content = stream.read()
     num_dimensions = content[3]
     shape = tuple(int.from_bytes(content[4 + 4 * i : 8 + 4 * i], "big") for i in range(num_dimensions))
-    return np.frombuffer(content, dtype=np.uint8, offset=4 + 4 * num_dimensions).reshape(shape)
+    return np.frombuffer(bytearray(content), dtype=np.uint8, offset=4 + 4 * num_dimensions).reshape(shape)
 
 
 def _load_idx_dataset(name: str) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -801,29 +920,42 @@ def load_tfds(name: str, **load_arguments):
 
     data_dir = Path(os.environ.get("TFDS_DATA_DIR") or Path.home() / "tensorflow_datasets")
     mirror = mirror_dir()
-    if mirror is not None:
-        _seed_tfds_build(mirror, name, data_dir)
+    version = _manifest_document()["tfds"]["builds"].get(name)
+    if mirror is not None and version is not None:
+        _seed_tfds_build(mirror, name, version, data_dir / name)
     return tfds.load(name, data_dir=str(data_dir), **load_arguments)
 
 
-def _seed_tfds_build(mirror: Path, name: str, data_dir: Path) -> None:
-    """Copy the mirror's prepared TFDS build of ``name`` into ``data_dir``, verified, unless present."""
-    tfds_entry = _manifest_document()["tfds"]
-    version = tfds_entry["builds"].get(name)
-    if version is None or (data_dir / name / version).is_dir():
+TFDS_BUILD_INFO = "dataset_info.json"
+
+
+def _seed_tfds_build(mirror: Path, name: str, version: str, folder: Path) -> None:
+    """Copy the mirror's prepared TFDS build of ``name`` into ``folder/version``, verified, unless a
+    complete build (one with its ``dataset_info.json``) is there; an incomplete one is replaced.
+    """
+    build = folder / version
+    if (build / TFDS_BUILD_INFO).is_file():
         return
-    build_prefix = f"{tfds_entry['mirror_dir']}/{name}/{version}/"
-    (data_dir / name).mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=data_dir / name))
-    for relative_path, expected in _mirror_checksums(mirror).items():
-        if not relative_path.startswith(build_prefix):
-            continue
-        source = mirror / relative_path
-        if sha256_of(source) != expected:
-            shutil.rmtree(staging)
-            raise CorruptFileError(
-                f"The mirror's TFDS file {source} is corrupt (its sha256 is not {expected}, as "
-                "SHA256SUMS says) and was not used. Replace it and run again."
-            )
-        shutil.copyfile(source, staging / source.name)
-    os.replace(staging, data_dir / name / version)
+    build_prefix = f"{_manifest_document()['tfds']['mirror_dir']}/{name}/{version}/"
+    listed = {
+        path: digest for path, digest in _mirror_checksums(mirror).items() if path.startswith(build_prefix)
+    }
+    if f"{build_prefix}{TFDS_BUILD_INFO}" not in listed:
+        raise CorruptFileError(
+            f"The mirror's SHA256SUMS lists no {build_prefix}{TFDS_BUILD_INFO}, so its TFDS build of "
+            f"{name!r} cannot be verified as complete and was not used. List every file of "
+            f"{mirror / build_prefix} there, then run again."
+        )
+    what, lock_name = f"the TFDS build of {name!r}", f"tfds-{name}"
+    size = sum((mirror / path).stat().st_size for path in listed if (mirror / path).is_file())
+    with _storage_errors_reported(what, size, folder), shared_cache.dataset_lock(folder.parent, lock_name):
+        shared_cache.remove_stale_staging(folder, lock_name)
+        if (build / TFDS_BUILD_INFO).is_file():  # another process installed it while this one waited
+            return
+        with shared_cache.staging_folder(folder, lock_name) as staging:
+            copied = staging / version
+            for relative_path, expected in listed.items():
+                _copy_from_mirror(
+                    what, mirror / relative_path, expected, copied / relative_path.removeprefix(build_prefix)
+                )
+            shared_cache.install(copied, build)

@@ -203,7 +203,7 @@ def test_a_truncated_cached_copy_is_never_used_even_offline(keras_cache, file_se
 def test_a_corrupt_mirror_file_is_refused_then_works_once_replaced(keras_cache, tmp_path, monkeypatch):
     mirror = make_mirror(tmp_path / "mirror", content=PAYLOAD[:-1])
     monkeypatch.setenv("CHAPTERS_MIRROR", str(mirror))
-    with pytest.raises(data.CorruptFileError, match="mirror's copy of 'tiny' is corrupt"):
+    with pytest.raises(data.CorruptFileError, match="mirror's copy of dataset 'tiny' is corrupt"):
         data.fetch(tiny_dataset(DEAD_URL))
     assert not (keras_cache / "datasets" / "tiny" / "payload.bin").exists()
 

@@ -155,7 +155,7 @@ def test_the_mirror_is_checked_by_bytes_not_content(keras_cache, tmp_path, monke
     sha256 = data.manifest()["beijing_pm25"].files[0].sha256
     (tmp_path / "mirror" / "SHA256SUMS").write_text(f"{sha256}  timeseries/beijing_pm25/{CSV_NAME}\n")
     monkeypatch.setenv("CHAPTERS_MIRROR", str(tmp_path / "mirror"))
-    with pytest.raises(data.CorruptFileError, match="mirror's copy of 'beijing_pm25' is corrupt"):
+    with pytest.raises(data.CorruptFileError, match="mirror's copy of dataset 'beijing_pm25' is corrupt"):
         data.fetch("beijing_pm25")
 
 

@@ -22,5 +22,5 @@ def test_environment_yml_pip_section_matches_requirements_txt(repository_root):
 
 def test_environment_yml_python_matches_the_package(repository_root):
     environment = (repository_root / "environment.yml").read_text()
-    assert re.search(r"- python>=3\.10,<3\.14", environment)
-    assert 'requires-python = ">=3.10"' in (repository_root / "pyproject.toml").read_text()
+    assert re.search(r"- python>=3\.10\.12,<3\.14", environment)
+    assert 'requires-python = ">=3.10.12"' in (repository_root / "pyproject.toml").read_text()
