@@ -253,12 +253,17 @@ def wait_for(condition, timeout: float = 60.0) -> None:
         time.sleep(0.05)
 
 
+def start_second_while_first_fetches(script: str, keras_home: Path) -> tuple[subprocess.Popen, ...]:
+    """Start ``script`` twice with the cache ``keras_home``, the second once the first holds the
+    dataset's lock (its staging folder is there)."""
+    first = start(script, environment(keras_home, None))
+    wait_for(lambda: leftovers(keras_home))
+    return first, start(script, environment(keras_home, None))
+
+
 def test_a_download_started_twice_is_downloaded_once_and_both_get_the_file(tmp_path, slow_server):
     script = served_reviews(slow_server, incompressible_archive())
-    variables = environment(tmp_path / "keras", None)
-    first = start(script, variables)
-    time.sleep(0.3)
-    second = start(script, variables)
+    first, second = start_second_while_first_fetches(script, tmp_path / "keras")
     outputs = [process.communicate(timeout=120) for process in (first, second)]
     assert [process.returncode for process in (first, second)] == [0, 0], outputs
     assert [json.loads(stdout.splitlines()[-1]) for stdout, _ in outputs] == [
@@ -271,10 +276,7 @@ def test_a_download_started_twice_is_downloaded_once_and_both_get_the_file(tmp_p
 
 def test_ctrl_c_while_waiting_leaves_the_other_process_s_dataset_whole(tmp_path, slow_server):
     script = served_reviews(slow_server, incompressible_archive())
-    variables = environment(tmp_path / "keras", None)
-    first = start(script, variables)
-    time.sleep(0.3)
-    second = start(script, variables)
+    first, second = start_second_while_first_fetches(script, tmp_path / "keras")
     assert "Waiting for another process" in second.stdout.readline()
     second.send_signal(signal.SIGINT)
     assert second.wait(timeout=30) != 0
