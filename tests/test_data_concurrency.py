@@ -34,8 +34,11 @@ def environment(keras_home: Path, mirror: Path | None, **extra: str) -> dict[str
 
 
 def start(script: str, variables: dict[str, str]) -> subprocess.Popen:
+    """Start ``script`` in a new Python process that Ctrl-C (SIGINT) interrupts, even when this one
+    runs in the background (which leaves SIGINT ignored, and children inherit that)."""
+    ctrl_c_interrupts = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
     return subprocess.Popen(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", ctrl_c_interrupts + script],
         env=variables,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
