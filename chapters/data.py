@@ -47,7 +47,7 @@ import posixpath
 import shutil
 import urllib.parse
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -292,11 +292,7 @@ def fetch(dataset: str | Dataset) -> Path:
     cache_dir = keras_cache_dir()
     folder = cache_dir / dataset.cache_subdir
     size = sum(data_file.size for data_file in dataset.files)
-    with (
-        _storage_errors_reported(f"Dataset {dataset.name!r}", size, folder),
-        shared_cache.dataset_lock(cache_dir, dataset.name),
-    ):
-        shared_cache.remove_stale_staging(folder, dataset.name)
+    with _fetching(f"Dataset {dataset.name!r}", size, cache_dir, folder, dataset.name):
         if dataset.split is not None:
             return _image_folder(dataset, folder)
         if dataset.extract:
@@ -319,6 +315,17 @@ STORAGE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EA
 def is_storage_error(error: BaseException) -> bool:
     """Return whether ``error`` is a disk refusing a read or write (full, read-only, not permitted)."""
     return isinstance(error, OSError) and error.errno in STORAGE_ERRNOS
+
+
+@contextmanager
+def _fetching(what: str, size: int, cache_dir: Path, folder: Path, name: str) -> Iterator[None]:
+    """Hold the lock of dataset ``name`` in the cache ``cache_dir`` inside the block, with its stale
+    staging in ``folder`` removed first; a disk's refusal inside it raises ``StorageError`` naming
+    ``what`` was being stored (``size`` bytes) and ``folder``.
+    """
+    with _storage_errors_reported(what, size, folder), shared_cache.dataset_lock(cache_dir, name):
+        shared_cache.remove_stale_staging(folder, name)
+        yield
 
 
 @contextmanager
@@ -365,8 +372,9 @@ def _fetch_file(dataset: Dataset, data_file: DataFile, folder: Path) -> Path:
     with shared_cache.staging_folder(folder, dataset.name) as staging:
         unwritable_copy = _unwritable_cache_copy(dataset, data_file, folder, mirror_sha256)
         if unwritable_copy is not None:
-            copy = shutil.copyfile(unwritable_copy, staging / target.name)
-            return _install_recording_sha256(Path(copy), sha256_of(copy), target)
+            source, sha256 = unwritable_copy
+            copy = Path(shutil.copyfile(source, staging / target.name))
+            return _install_recording_sha256(copy, sha256, target)
         if mirror_file is not None and mirror_file.is_file():
             copy = _copy_from_mirror(
                 f"dataset {dataset.name!r}", mirror_file, mirror_sha256, staging / target.name
@@ -406,17 +414,18 @@ def _install_recording_sha256(copy: Path, sha256: str, target: Path) -> Path:
 
 def _unwritable_cache_copy(
     dataset: Dataset, data_file: DataFile, folder: Path, mirror_sha256: str | None
-) -> Path | None:
-    """Return a verified copy of ``data_file`` in the configured Keras cache, when that cache cannot
-    be written and so is not ``folder``'s; else None.
+) -> tuple[Path, str] | None:
+    """Return the path and sha256 of a verified copy of ``data_file`` in the configured Keras cache,
+    when that cache cannot be written and so is not ``folder``'s; else None.
     """
     configured = configured_cache_dir() / dataset.cache_subdir
     if configured == folder:
         return None
     path = configured / data_file.name
-    if path.is_file() and _is_verified(dataset, data_file, path, sha256_of(path), mirror_sha256):
-        return path
-    return None
+    if not path.is_file():
+        return None
+    sha256 = sha256_of(path)
+    return (path, sha256) if _is_verified(dataset, data_file, path, sha256, mirror_sha256) else None
 
 
 def _copy_from_mirror(what: str, mirror_file: Path, expected: str | None, copy: Path) -> Path:
@@ -712,15 +721,13 @@ def _extracted(dataset: Dataset, folder: Path) -> Path:
     need of the archive. Call with the dataset's lock held.
     """
     archive_file = dataset.files[-1]
-    extracted = folder / f"{archive_file.name.split('.')[0]}_extracted"
-    if (extracted / EXTRACTED_MARKER).exists():
-        return extracted
-    archive = _fetch_file(dataset, archive_file, folder)
-    with shared_cache.staging_folder(folder, dataset.name) as staging:
-        unpacked = staging / extracted.name
+
+    def unpack(unpacked: Path) -> None:
+        archive = _fetch_file(dataset, archive_file, folder)
         shutil.unpack_archive(archive, unpacked, filter="data")  # "data": no member lands outside it
-        (unpacked / EXTRACTED_MARKER).touch()
-        return shared_cache.install(unpacked, extracted)
+
+    extracted = folder / f"{archive_file.name.split('.')[0]}_extracted"
+    return _folder_built_once(extracted, EXTRACTED_MARKER, dataset.name, unpack)
 
 
 def _image_folder(dataset: Dataset, folder: Path) -> Path:
@@ -728,17 +735,28 @@ def _image_folder(dataset: Dataset, folder: Path) -> Path:
 
     Call with the dataset's lock held.
     """
-    target = folder / dataset.name
-    if (target / COMPLETE_MARKER).exists():
-        return target
-    mirror = mirror_dir()
-    with shared_cache.staging_folder(folder, dataset.name) as staging:
-        built = staging / target.name
+
+    def build(built: Path) -> None:
+        mirror = mirror_dir()
         if mirror is not None and (mirror / dataset.mirror_dir).is_dir():
             _copy_mirror_folder(dataset, mirror, built)
         else:
             _split_archive(dataset, _fetch_file(dataset, dataset.files[0], folder), built)
-        (built / COMPLETE_MARKER).touch()
+
+    return _folder_built_once(folder / dataset.name, COMPLETE_MARKER, dataset.name, build)
+
+
+def _folder_built_once(target: Path, marker: str, name: str, build: Callable[[Path], None]) -> Path:
+    """Return the folder ``target`` once it holds ``marker``; if it does not yet, let ``build`` fill
+    a new folder in a staging folder of dataset ``name``, mark it, and move it to ``target``.
+    Call with the dataset's lock held.
+    """
+    if (target / marker).exists():
+        return target
+    with shared_cache.staging_folder(target.parent, name) as staging:
+        built = staging / target.name
+        build(built)
+        (built / marker).touch()
         return shared_cache.install(built, target)
 
 
@@ -948,8 +966,7 @@ def _seed_tfds_build(mirror: Path, name: str, version: str, folder: Path) -> Non
         )
     what, lock_name = f"the TFDS build of {name!r}", f"tfds-{name}"
     size = sum((mirror / path).stat().st_size for path in listed if (mirror / path).is_file())
-    with _storage_errors_reported(what, size, folder), shared_cache.dataset_lock(folder.parent, lock_name):
-        shared_cache.remove_stale_staging(folder, lock_name)
+    with _fetching(what, size, folder.parent, folder, lock_name):
         if (build / TFDS_BUILD_INFO).is_file():  # another process installed it while this one waited
             return
         with shared_cache.staging_folder(folder, lock_name) as staging:
