@@ -51,7 +51,7 @@ def setup(
     with _native_stderr_silenced():  # TensorFlow's C++ start-up lines ignore every log setting
         import keras
 
-        device = _device_name(chosen)
+        device = device_name(chosen)
         seed = _seed_from_environment()
         keras.utils.set_random_seed(seed)  # also imports TensorFlow, whatever the backend
         if "tensorflow" in sys.modules:  # probe its devices now, or tf.data prints "failed call to cuInit"
@@ -131,7 +131,7 @@ def _native_stderr_silenced() -> Iterator[None]:
             os.close(saved)
 
 
-def _device_name(backend: str) -> str:
+def device_name(backend: str) -> str:
     """Return ``"CPU"`` or ``"GPU (<name>)"`` for the device the backend computes on."""
     if backend == "tensorflow":
         import tensorflow as tf

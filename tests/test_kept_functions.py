@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from chapters import rerun
+from chapters.tools import rerun
 
 NOTEBOOK_DIRECTORY = Path(__file__).resolve().parent.parent / "notebooks"
 KEPT_MARK = re.compile(r"^# Kept in the helper package as chapters\.(\w+)\.(\w+)\b", re.MULTILINE)

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from chapters import notebooks, rerun
+from chapters.tools import notebooks, rerun
 
 NOTEBOOK_DIRECTORY = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK_PATHS = sorted(NOTEBOOK_DIRECTORY.glob("*.ipynb"))
@@ -40,7 +40,7 @@ def test_header_has_title_badge_goals_and_run_time(notebook, notebook_path, repo
     assert header.source.startswith(f"# {notebook_path.name[:2]} · ")
     badge = notebooks.colab_badge(notebooks.repository_url(repository_root), notebook_path.name)
     assert badge in header.source, (
-        "the Colab badge must follow pyproject.toml (python -m chapters.notebooks sync)"
+        "the Colab badge must follow pyproject.toml (python -m chapters.tools.notebooks sync)"
     )
     assert "**After this chapter you can**" in header.source
     run_time = " ".join(header.source[header.source.index("**Run time:**") :].split()).lower()
@@ -53,15 +53,15 @@ def test_header_has_title_badge_goals_and_run_time(notebook, notebook_path, repo
 def test_setup_cell_is_the_shared_one_with_this_chapters_cpu_time(notebook, repository_root):
     minutes = notebooks.full_mode_cpu_minutes(notebook)
     expected = notebooks.setup_cell(notebooks.repository_url(repository_root), minutes)
-    assert code_cells(notebook)[0].source == expected, "run python -m chapters.notebooks sync"
+    assert code_cells(notebook)[0].source == expected, "run python -m chapters.tools.notebooks sync"
 
 
 def test_colab_asks_for_a_gpu_exactly_when_full_mode_is_long_on_a_cpu(notebook):
     if notebooks.wants_gpu_runtime(notebook):
-        assert notebook.metadata.get("accelerator") == "GPU", "run python -m chapters.notebooks sync"
+        assert notebook.metadata.get("accelerator") == "GPU", "run python -m chapters.tools.notebooks sync"
         assert notebook.metadata["colab"]["gpuType"] == "T4"
     else:
-        assert "accelerator" not in notebook.metadata, "run python -m chapters.notebooks sync"
+        assert "accelerator" not in notebook.metadata, "run python -m chapters.tools.notebooks sync"
 
 
 def test_parameters_cell_follows_setup_and_only_it_knows_the_mode(notebook):
@@ -121,7 +121,7 @@ def test_kernel_is_python3(notebook):
 
 def test_no_cell_rebinds_a_name_it_reads_from_an_earlier_cell(notebook, notebook_path):
     """Readers re-run cells without restarting: ``images = images / 255`` run twice divides twice.
-    (``python -m chapters.notebooks rerun`` runs every cell twice and finds what this cannot see.)"""
+    (``python -m chapters.tools.notebooks rerun`` runs every cell twice and finds what this cannot see.)"""
     earlier_names, problems = set(), []
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code":

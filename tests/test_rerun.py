@@ -4,7 +4,7 @@
 import nbformat
 import pytest
 
-from chapters import notebooks, rerun
+from chapters.tools import notebooks, rerun
 
 REBINDING_CELLS = [
     ("x = f(x)", {"x": 1}),

@@ -77,7 +77,7 @@ def test_setup_takes_the_notebooks_mode_unless_the_environment_names_one(monkeyp
 
 def test_full_mode_on_a_cpu_says_how_long_and_how_to_switch(monkeypatch, capsys, no_notebook_choice):
     monkeypatch.delenv("CHAPTERS_MODE", raising=False)
-    monkeypatch.setattr(session, "_device_name", lambda backend: "CPU")
+    monkeypatch.setattr(session, "device_name", lambda backend: "CPU")
     chapters.setup(keras.backend.backend(), "full", full_mode_cpu_minutes=90)
     printed = capsys.readouterr().out
     assert "about 90 minutes on a 2-core CPU" in printed
@@ -92,7 +92,7 @@ def test_no_warning_for_quick_mode_a_short_chapter_or_a_gpu(
     monkeypatch, capsys, no_notebook_choice, mode_choice, minutes, device
 ):
     monkeypatch.delenv("CHAPTERS_MODE", raising=False)
-    monkeypatch.setattr(session, "_device_name", lambda backend: device)
+    monkeypatch.setattr(session, "device_name", lambda backend: device)
     chapters.setup(keras.backend.backend(), mode_choice, full_mode_cpu_minutes=minutes)
     assert "Full mode on a CPU" not in capsys.readouterr().out
 

@@ -4,7 +4,7 @@ restarting the kernel, so no cell may depend on being run once.
 ``rebound_names`` finds, without running anything, the usual culprit: a cell that rebinds a name it
 also reads, such as ``images = images / 255``; run twice, it divides twice. ``rerun_notebook`` runs a
 notebook with every code cell executed twice in a row, which finds the rest (a list appended to,
-an array scaled in place). ``python -m chapters.notebooks rerun NOTEBOOK...`` runs it.
+an array scaled in place). ``python -m chapters.tools.notebooks rerun NOTEBOOK...`` runs it.
 """
 
 import ast

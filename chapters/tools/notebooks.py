@@ -1,16 +1,16 @@
 """Maintainer tools for the notebook files, run from the repository root.
 
-``python -m chapters.notebooks sync``: point every notebook's "Open in Colab" badge and setup cell
+``python -m chapters.tools.notebooks sync``: point every notebook's "Open in Colab" badge and setup cell
 (which holds the Colab install line) at the repository address in ``pyproject.toml``, its one home;
 write into the setup cell the chapter's full-mode time on a CPU, read from the notebook's metadata
 (``"chapters": {"full_mode_cpu_minutes": N}``), and ask Colab for a GPU runtime when that time is long.
 
-``python -m chapters.notebooks strip NOTEBOOK...``: after running a notebook, keep only the outputs
+``python -m chapters.tools.notebooks strip NOTEBOOK...``: after running a notebook, keep only the outputs
 of cells marked ``# NBVAL_CHECK_OUTPUT`` (nbval compares those) and drop every other output.
 
-``python -m chapters.notebooks rerun NOTEBOOK...``: run each notebook with every code cell run twice
+``python -m chapters.tools.notebooks rerun NOTEBOOK...``: run each notebook with every code cell run twice
 in a row, as a reader re-running cells does, in this environment (``KERAS_BACKEND``,
-``CHAPTERS_MODE``, ...); exit non-zero naming the first cell that fails in each (see ``chapters.rerun``).
+``CHAPTERS_MODE``, ...); exit non-zero naming the first cell that fails in each (see ``chapters.tools.rerun``).
 """
 
 import re
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from chapters import rerun
+from chapters.tools import rerun
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -136,7 +136,9 @@ def main(arguments: list[str]) -> None:
         if failures:
             raise SystemExit("\n".join(["a cell failed when run twice in a row:", *map(str, failures)]))
     else:
-        raise SystemExit("usage: python -m chapters.notebooks sync | strip NOTEBOOK... | rerun NOTEBOOK...")
+        raise SystemExit(
+            "usage: python -m chapters.tools.notebooks sync | strip NOTEBOOK... | rerun NOTEBOOK..."
+        )
 
 
 if __name__ == "__main__":
