@@ -57,6 +57,7 @@ def test_a_passing_run_records_its_figures_times_and_machine(tmp_path):
         7,
     )
     assert record["device"] == "CPU" and record["machine"].startswith("CPU, ")
+    assert len(record["load_average"]) == 2 and all(load >= 0 for load in record["load_average"])
     assert record["peak_memory_mb"] > 10 and record["accelerator_peak_memory_mb"] is None
     assert record["versions"]["keras"] and record["versions"]["python"]
     assert 0 < record["wall_seconds"] < 120

@@ -5,7 +5,9 @@ backend, mode, seed and any overridden parameters; ``outcome`` (``"passed"`` or 
 ``failure`` (the cell, its first line, the error and its message); ``figures``, the values the
 closing cell handed in (``chapters.hand_in``) with their targets; ``wall_seconds`` and the
 ``slowest_cells``; the kernel's ``peak_memory_mb`` (resident) and ``accelerator_peak_memory_mb``;
-``device``, ``machine``, package ``versions``, the git ``commit`` and when the run ``finished``.
+``device``, ``machine``, the machine's one-minute ``load_average`` as the run started and ended
+(above the core count, other work shared the CPU and the times are longer than alone), package
+``versions``, the git ``commit`` and when the run ``finished``.
 """
 
 import importlib.metadata

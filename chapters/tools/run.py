@@ -100,6 +100,7 @@ def run_notebook(run: Run, out_folder: Path, records_folder: Path, cell_timeout:
             resources={"metadata": {"path": str(run.notebook.resolve().parent)}},
             extra_arguments=KERNEL_ARGUMENTS,
         )
+        load_at_start = _load_average()
         started = time.perf_counter()
         with client.setup_kernel(env=environment):
             cell_seconds, failure = _execute_cells(client, notebook)
@@ -133,12 +134,18 @@ def run_notebook(run: Run, out_folder: Path, records_folder: Path, cell_timeout:
         "accelerator_peak_memory_mb": facts.get("accelerator_peak_memory_mb"),
         "device": device,
         "machine": records.machine_description(device),
+        "load_average": [load_at_start, _load_average()],
         "versions": records.package_versions(),
         "commit": records.git_commit(run.notebook.resolve().parent),
         "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     records.write_record(record, records_folder)
     return record
+
+
+def _load_average() -> float | None:
+    """Return the machine's load average over the last minute (None where the system has none)."""
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
 
 
 def _execute_cells(
