@@ -18,9 +18,10 @@ SLOW_SECONDS = 90  # flagged past this
 
 
 def read_times(path: Path) -> dict[str, dict[str, float]]:
-    """Return the times in ``path`` as {notebook: {backend: seconds}} (a later line wins)."""
+    """Return the times in ``path`` as {notebook: {backend: seconds}} (a later line wins); {} if
+    there is no such file (no notebook ran)."""
     times: dict[str, dict[str, float]] = {}
-    for line in path.read_text().splitlines():
+    for line in path.read_text().splitlines() if path.is_file() else []:
         if line.strip():
             entry = json.loads(line)
             times.setdefault(entry["notebook"], {})[entry["backend"]] = entry["seconds"]
@@ -48,7 +49,11 @@ def main(arguments: list[str]) -> None:
     """Print the table of the times file named on the command line, and what is flagged."""
     if len(arguments) != 1:
         raise SystemExit("usage: python -m chapters.tools.ci_times FILE")
-    table, flagged = times_table(read_times(Path(arguments[0])))
+    times = read_times(Path(arguments[0]))
+    if not times:
+        print(f"No notebook times in {arguments[0]}: no notebook ran.")
+        return
+    table, flagged = times_table(times)
     print(
         f"Quick-mode time per notebook (sum of its cells' durations; budget {BUDGET_SECONDS} s, "
         f"flagged past {SLOW_SECONDS} s with !):"
