@@ -79,6 +79,15 @@ def test_last_code_cell_asserts_what_the_chapter_shows(notebook):
     assert not any(cell.source.count("assert ") for cell in code_cells(notebook)[:-1])
 
 
+def test_closing_cell_hands_in_its_figures_with_targets_before_asserting(notebook):
+    """The course runner's record keeps the checked figures, even from a run whose assertion fails."""
+    last = code_cells(notebook)[-1].source
+    assert "chapters.hand_in(" in last, "hand the checked figures to chapters.hand_in"
+    assert last.index("chapters.hand_in(") < last.index("assert "), "hand them in before the first assert"
+    hand_in = last[last.index("chapters.hand_in(") :]
+    assert '">="' in hand_in or '"<="' in hand_in or '"<"' in hand_in, "give at least one figure its target"
+
+
 def test_closing_sections_are_present(notebook):
     markdown = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
     assert "## What you learned" in markdown and "## Exercises" in markdown
