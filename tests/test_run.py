@@ -2,6 +2,7 @@
 failing assertion, an error, parameters overridden as papermill does, and what the record holds."""
 
 import json
+import subprocess
 
 import nbformat
 import pytest
@@ -132,3 +133,22 @@ def test_hand_in_outside_the_runner_returns_the_figures_and_writes_nothing(tmp_p
 def test_values_given_with_minus_p_are_read_as_python_literals():
     assert run.parse_value("3") == 3 and run.parse_value("0.5") == 0.5 and run.parse_value("[1, 2]") == [1, 2]
     assert run.parse_value("adam") == "adam"
+
+
+def test_commit_counts_changes_a_run_depends_on_not_records_or_markdown(tmp_path):
+    def git(*arguments):
+        subprocess.run(["git", "-C", str(tmp_path), *arguments], check=True, capture_output=True)
+
+    git("init", "-q")
+    for name in ("chapter.py", "README.md", "records/a.json"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("first\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
+    commit = records.git_commit(tmp_path)
+    assert commit and not commit.endswith("+changes")
+    (tmp_path / "README.md").write_text("a table remade\n")
+    (tmp_path / "records/a.json").write_text("a run made again\n")
+    assert records.git_commit(tmp_path) == commit
+    (tmp_path / "chapter.py").write_text("edited\n")
+    assert records.git_commit(tmp_path) == f"{commit}+changes"

@@ -78,8 +78,9 @@ def machine_description(device: str) -> str:
 
 
 def git_commit(folder: Path) -> str | None:
-    """Return the short commit checked out at ``folder``, with ``+changes`` when files differ from
-    it; None outside a git repository."""
+    """Return the short commit checked out at ``folder``, with ``+changes`` when files a run
+    depends on differ from it (edits to the records and the Markdown files do not count); None
+    outside a git repository."""
 
     def git(*arguments: str) -> str:
         return subprocess.run(
@@ -88,7 +89,9 @@ def git_commit(folder: Path) -> str | None:
 
     try:
         commit = git("rev-parse", "--short", "HEAD")
-        changed = git("status", "--porcelain", "--untracked-files=no")
+        changed = git(
+            "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)records", ":(exclude)*.md"
+        )
     except (OSError, subprocess.CalledProcessError):
         return None
     return f"{commit}+changes" if changed else commit
