@@ -1,5 +1,7 @@
 """The README's tables made from run records (chapters.tools.report)."""
 
+from pathlib import Path
+
 import pytest
 
 from chapters.tools import records, report
@@ -109,3 +111,11 @@ def test_missing_markers_and_missing_records_are_refused(tmp_path):
         report.replace_between_markers("no markers here", "full", "table")
     with pytest.raises(SystemExit, match="no run records in"):
         report.main(["--records", str(tmp_path)])
+
+
+def test_the_readme_tables_are_those_the_committed_records_make():
+    root = Path(__file__).resolve().parent.parent
+    readme = (root / "README.md").read_text()
+    assert report.with_tables(readme, records.read_records(root / "records")) == readme, (
+        "the README's results tables differ from the records: run python -m chapters.tools.report --write README.md"
+    )

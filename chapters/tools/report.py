@@ -137,6 +137,13 @@ def replace_between_markers(text: str, name: str, table: str) -> str:
     return pattern.sub(lambda _: f"{MARKER.format(name)}\n{table}\n{MARKER.format('end')}", text, count=1)
 
 
+def with_tables(text: str, records: list[dict]) -> str:
+    """Return ``text`` (the README) with both tables, made from ``records``, between their markers."""
+    for name, table in {"full": results_table(records), "quick": quick_table(records)}.items():
+        text = replace_between_markers(text, name, table)
+    return text
+
+
 def main(arguments: list[str]) -> None:
     """Print the tables made from the records, or write them into a file between its markers."""
     parser = argparse.ArgumentParser(
@@ -152,14 +159,10 @@ def main(arguments: list[str]) -> None:
     records = read_records(options.records)
     if not records:
         raise SystemExit(f"no run records in {options.records}/: make some with python -m chapters.tools.run")
-    tables = {"full": results_table(records), "quick": quick_table(records)}
     if options.write is None:
-        print("\n\n".join(tables.values()))
+        print(f"{results_table(records)}\n\n{quick_table(records)}")
         return
-    text = options.write.read_text()
-    for name, table in tables.items():
-        text = replace_between_markers(text, name, table)
-    options.write.write_text(text)
+    options.write.write_text(with_tables(options.write.read_text(), records))
     print(f"wrote the full-mode and quick-mode tables into {options.write}")
 
 
