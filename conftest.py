@@ -1,10 +1,14 @@
-"""Test-wide settings: notebooks run in quick mode unless CHAPTERS_MODE says otherwise."""
+"""Test-wide settings: notebooks run in quick mode unless CHAPTERS_MODE says otherwise, and PyTorch
+notebooks run by parallel pytest-xdist workers share the CPU cores rather than oversubscribe them."""
 
 import json
 import os
 
+from chapters.tools.workers import limit_torch_threads_per_worker
+
 os.environ.setdefault("CHAPTERS_MODE", "quick")
 os.environ.setdefault("MPLBACKEND", "Agg")
+limit_torch_threads_per_worker()  # see chapters/tools/workers.py for what was measured
 
 
 def pytest_terminal_summary(terminalreporter):
