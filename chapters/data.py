@@ -25,6 +25,7 @@ GloVe subset) its number of words, values per word and a sha256 of the words and
 A file found nowhere raises ``DatasetNotFoundError`` saying where it looked and how to supply it;
 a file whose sha256 (or checked content) is wrong raises ``CorruptFileError`` and is never used; a
 full disk or a folder that cannot be written raises ``StorageError`` naming the path and the error.
+These errors (``DataError``) reach a notebook without the package's frames, message first.
 
 Several processes may fetch one dataset at once: each fetch holds the dataset's lock and builds
 in a staging folder of its own, moved into place only when complete (``chapters.shared_cache``).
@@ -39,9 +40,11 @@ right for the files under it. Its paths must stay inside the mirror (an absolute
 
 import csv
 import errno
+import functools
 import gzip
 import hashlib
 import json
+import linecache
 import os
 import posixpath
 import shutil
@@ -53,6 +56,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from traceback import walk_tb
+from types import TracebackType
 from typing import BinaryIO
 
 import numpy as np
@@ -65,8 +70,42 @@ EXTRACTED_MARKER = ".chapters-extracted"
 COMPLETE_MARKER = ".chapters-complete"
 
 
+TRACEBACK_VARIABLE = "CHAPTERS_TRACEBACK"  # "full": show the package's own frames too
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def full_traceback_wanted() -> bool:
+    """Return whether ``CHAPTERS_TRACEBACK`` asks for data errors' full tracebacks (``full``)."""
+    return os.environ.get(TRACEBACK_VARIABLE, "").strip().lower() == "full"
+
+
 class DataError(Exception):
-    """A dataset could not be provided; the message says why and what to do."""
+    """A dataset could not be provided; the message says why and what to do.
+
+    It reads short where a student meets it. The functions a notebook calls (marked
+    ``@user_facing``) raise it without the package's own frames, in a plain ``python`` traceback
+    as in a notebook; in IPython and Jupyter it renders its message first, then the line of the
+    caller's code that led to it. ``CHAPTERS_TRACEBACK=full`` keeps every frame.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        """Return the lines IPython shows for this error: IPython calls this method, when an
+        exception has one, instead of formatting the traceback itself."""
+        if full_traceback_wanted():
+            from IPython import get_ipython
+
+            shell = get_ipython()
+            if shell is not None:
+                return shell.InteractiveTB.structured_traceback(type(self), self, self.__traceback__)
+        lines = [f"{type(self).__name__}: {self}", ""]
+        call = _call_outside_the_package(self.__traceback__)
+        if call is not None:
+            lines += [f"Raised by the chapters package, called from {call[0]}:", f"    {call[1]}", ""]
+        lines.append(
+            f"(The package's own frames are left out: set {TRACEBACK_VARIABLE}=full, in a notebook "
+            f"with %env {TRACEBACK_VARIABLE}=full, and run the cell again to see them.)"
+        )
+        return lines
 
 
 class DatasetNotFoundError(DataError):
@@ -79,6 +118,49 @@ class CorruptFileError(DataError):
 
 class StorageError(DataError):
     """A dataset could not be written to (or read from) disk: full, read-only or not permitted."""
+
+
+def _call_outside_the_package(traceback: TracebackType | None) -> tuple[str, str] | None:
+    """Return (where, source line) of the last frame in ``traceback`` outside this package, the
+    caller's code: where is "Cell In[3], line 2" for a notebook cell (IPython's own name for it),
+    else "FILE, line N"; None when every frame is the package's."""
+    outside = [
+        (frame.f_code.co_filename, line)
+        for frame, line in walk_tb(traceback)
+        if not Path(frame.f_code.co_filename).resolve().is_relative_to(PACKAGE_DIR)
+    ]
+    if not outside:
+        return None
+    filename, line = outside[-1]
+    where = f"{filename}, line {line}"
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    label = shell.compile.format_code_name(filename) if shell is not None else None
+    if label is not None:
+        where = f"{' '.join(label)}, line {line}"
+    return where, linecache.getline(filename, line).strip()
+
+
+def user_facing(function: Callable) -> Callable:
+    """Mark ``function`` as one the notebooks call: a ``DataError`` it raises reaches the caller
+    with a traceback that starts at this call, the package's frames below it left out (unless
+    ``CHAPTERS_TRACEBACK=full``). Returns the wrapped function. Nested marked functions are fine:
+    the outermost call is where the traceback starts."""
+
+    @functools.wraps(function)
+    def called_by_a_notebook(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except DataError as error:
+            if full_traceback_wanted():
+                raise
+            raise error.with_traceback(None)  # package frames left out; CHAPTERS_TRACEBACK=full shows them
+
+    return called_by_a_notebook
 
 
 class ContentError(ValueError):
@@ -281,6 +363,7 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+@user_facing
 def fetch(dataset: str | Dataset) -> Path:
     """Make every file of ``dataset`` present and verified in the Keras cache.
 
@@ -848,6 +931,7 @@ def _load_idx_dataset(name: str) -> tuple[tuple[np.ndarray, np.ndarray], tuple[n
     return (train_images, train_labels), (test_images, test_labels)
 
 
+@user_facing
 def load_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Return MNIST as ``(train_images, train_labels), (test_images, test_labels)``, uint8.
 
@@ -857,11 +941,13 @@ def load_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.nd
     return _load_idx_dataset("mnist")
 
 
+@user_facing
 def load_fashion_mnist() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Return Fashion-MNIST as ``(train_images, train_labels), (test_images, test_labels)``, uint8."""
     return _load_idx_dataset("fashion_mnist")
 
 
+@user_facing
 def load_california_housing() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Return California housing as ``(train_features, train_prices), (test_features, test_prices)``.
 
@@ -876,11 +962,13 @@ def load_california_housing() -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.n
     return keras.datasets.california_housing.load_data(version="small")
 
 
+@user_facing
 def imdb_reviews_directory() -> Path:
     """Return the ``aclImdb`` folder: ``train/`` and ``test/``, each with ``pos/`` and ``neg/`` reviews."""
     return fetch("imdb_reviews") / "aclImdb"
 
 
+@user_facing
 def cats_vs_dogs_directory() -> Path:
     """Return the cats vs dogs folder: ``train/`` (1,000 images per class), ``validation/`` (500) and
     ``test/`` (500), each with ``cats/`` and ``dogs/``, ready for ``keras.utils.image_dataset_from_directory``.
@@ -890,6 +978,7 @@ def cats_vs_dogs_directory() -> Path:
     return fetch("cats_vs_dogs")
 
 
+@user_facing
 def load_beijing_pm25():
     """Return UCI's Beijing PM2.5 table: one row per hour, 2010-01-01 00:00 to 2014-12-31 23:00.
 
@@ -908,6 +997,7 @@ def load_beijing_pm25():
     return table.drop(columns=["No", "year", "month", "day", "hour"])
 
 
+@user_facing
 def load_glove() -> dict[str, np.ndarray]:
     """Return GloVe's 50-dimensional word vectors (glove.6B, Wikipedia 2014 + Gigaword 5) of the
     20,000 most frequent words: a dict mapping each word (lowercase) to its float32 vector of
@@ -919,6 +1009,7 @@ def load_glove() -> dict[str, np.ndarray]:
     return dict(read_word_vectors(fetch(dataset) / dataset.files[0].name, dataset.content.dimensions))
 
 
+@user_facing
 def load_nietzsche() -> str:
     """Return the Nietzsche corpus of Keras's character-level LSTM example (Beyond Good and Evil,
     tr. Zimmern) as one string: 600,893 characters, line breaks included, case kept: 84 distinct
@@ -928,6 +1019,7 @@ def load_nietzsche() -> str:
     return (fetch(dataset) / dataset.files[0].name).read_text(encoding="utf-8")
 
 
+@user_facing
 def load_tfds(name: str, **load_arguments):
     """Return ``tensorflow_datasets.load(name, **load_arguments)``, seeding its cache from the mirror.
 

@@ -31,6 +31,7 @@ class ImageSplits(NamedTuple):
     test: object
 
 
+@data.user_facing
 def cats_vs_dogs_datasets(
     *,
     image_size: int,
@@ -145,6 +146,7 @@ def cache_vgg16_weights() -> Path:
     return Path(path)
 
 
+@data.user_facing
 def cache_mobilenet_weights() -> Path:
     """Return the Keras cache folder holding MobileNet's (alpha 0.25) ImageNet weights, no classifier.
 
@@ -154,6 +156,7 @@ def cache_mobilenet_weights() -> Path:
     return data.fetch("mobilenet_025_imagenet")
 
 
+@data.user_facing
 def pretrained_base(preferred: str) -> str:
     """Return the name of the ImageNet base to use, "vgg16" or "mobilenet_025", its weights cached.
 

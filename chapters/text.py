@@ -20,6 +20,7 @@ class TextSplits(NamedTuple):
     test: object
 
 
+@data.user_facing
 def imdb_text_datasets(
     *,
     batch_size: int = 32,
