@@ -2,7 +2,10 @@
 parameters cell, a closing assertion cell, no stored errors or stray outputs, a python3 kernel,
 Colab links that follow the repository address in pyproject.toml, and cells safe to run again."""
 
+import ast
+import io
 import re
+import tokenize
 from pathlib import Path
 
 import nbformat
@@ -93,12 +96,69 @@ def test_closing_sections_are_present(notebook):
     assert "## What you learned" in markdown and "## Exercises" in markdown
 
 
-def test_only_checked_cells_keep_outputs_and_none_are_errors(notebook):
-    for cell in code_cells(notebook):
-        checked = notebooks.CHECKED_OUTPUT_MARK in cell.source
-        assert (cell.execution_count is not None) == checked, cell.source[:80]
+def test_only_checked_cells_keep_outputs_with_the_prompts_of_a_top_to_bottom_run(notebook):
+    for number, cell in enumerate(code_cells(notebook), start=1):
+        checked = notebooks.is_checked(cell)
+        assert cell.execution_count == (number if checked else None), cell.source[:80]
         assert bool(cell.outputs) == checked, f"stray or missing output in: {cell.source[:80]}"
         assert all(output.output_type != "error" for output in cell.outputs)
+
+
+def test_output_checks_are_cell_tags_not_comments_a_student_reads(notebook):
+    for cell in code_cells(notebook):
+        tag = notebooks.CHECKED_OUTPUT_TAG
+        assert "NBVAL_" not in cell.source, f"tag the cell {tag!r} instead: {cell.source[:80]}"
+
+
+def ends_with_a_semicolon(source: str) -> bool:
+    """Return whether the last token of ``source``, comments and line breaks aside, is ``;``."""
+    skipped = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.DEDENT}
+    tokens = [
+        token for token in tokenize.generate_tokens(io.StringIO(source).readline) if token.type not in skipped
+    ]
+    return bool(tokens) and tokens[-1].string == ";"
+
+
+def displayed_by_accident(cell_source: str) -> str | None:
+    """Return the call a cell ends with when Jupyter would display its value by accident, else None:
+    ``model.fit(...)`` (a ``History`` object's repr), and ``plt.*`` or ``plots.*`` (a matplotlib
+    object's repr, or a figure the inline backend has already drawn, drawn again). A ``;`` after
+    the last statement (comments may follow) shows nothing, as in IPython."""
+    source = rerun.python_source(cell_source)
+    tree = ast.parse(source)
+    if not tree.body or not isinstance(tree.body[-1], ast.Expr) or ends_with_a_semicolon(source):
+        return None
+    value = tree.body[-1].value
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+        return None
+    callee = ast.unparse(value.func)
+    if value.func.attr == "fit" or callee.startswith(("plt.", "plots.")):
+        return callee
+    return None
+
+
+@pytest.mark.parametrize(
+    "source, shown",
+    [
+        ("model.fit(x, y)", "model.fit"),
+        ("plots.plot_history(history)\n# Expect the curves to part.", "plots.plot_history"),
+        ("plots.plot_history(history);\n# Expect the curves to part.", None),
+        ("%time model.fit(x, y);", None),
+        ("history = model.fit(x, y)", None),
+        ("model.evaluate(x, y)", None),
+    ],
+)
+def test_the_accidental_display_check_reads_a_cell_as_ipython_does(source, shown):
+    assert displayed_by_accident(source) == shown
+
+
+def test_no_cell_shows_a_value_by_accident(notebook, notebook_path):
+    problems = [
+        f"cell {index} ends with {call}(...)"
+        for index, cell in enumerate(notebook.cells)
+        if cell.cell_type == "code" and (call := displayed_by_accident(cell.source))
+    ]
+    assert not problems, f"{notebook_path.name}: end these with ';' or bind the value: " + "; ".join(problems)
 
 
 def test_solution_cells_start_collapsed_in_jupyterlab_and_colab(notebook):

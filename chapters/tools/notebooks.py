@@ -6,7 +6,7 @@ write into the setup cell the chapter's full-mode time on a CPU, read from the n
 (``"chapters": {"full_mode_cpu_minutes": N}``), and ask Colab for a GPU runtime when that time is long.
 
 ``python -m chapters.tools.notebooks strip NOTEBOOK...``: after running a notebook, keep only the outputs
-of cells marked ``# NBVAL_CHECK_OUTPUT`` (nbval compares those) and drop every other output.
+of cells tagged ``nbval-check-output`` (nbval compares those) and drop every other output.
 
 ``python -m chapters.tools.notebooks rerun NOTEBOOK...``: run each notebook with every code cell run twice
 in a row, as a reader re-running cells does, in this environment (``KERAS_BACKEND``,
@@ -26,7 +26,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-CHECKED_OUTPUT_MARK = "# NBVAL_CHECK_OUTPUT"
+CHECKED_OUTPUT_TAG = "nbval-check-output"  # nbval's cell tag: compare this cell's output with the stored one
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_PATTERN = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
 SETUP_CELL_TEMPLATE = """\
@@ -97,20 +97,27 @@ def sync_notebook(path: Path, repository: str) -> bool:
     return True
 
 
+def is_checked(cell: nbformat.NotebookNode) -> bool:
+    """Return whether nbval compares ``cell``'s output with its stored one (its tags say so)."""
+    return CHECKED_OUTPUT_TAG in cell.get("metadata", {}).get("tags", [])
+
+
 def strip_outputs(path: Path) -> None:
     """Rewrite ``path`` keeping only checked cells' outputs and execution counts (nbval needs both).
 
-    Checked cells are numbered 1, 2, ... in order; every other cell loses its outputs and count.
+    A checked cell keeps the count it gets when the notebook runs top to bottom (its place among the
+    code cells), so its stored prompt reads as after Run All; every other cell loses its outputs and
+    count.
     """
     notebook = nbformat.read(path, as_version=4)
-    checked_cells = 0
+    code_cells = 0
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type != "code":
             continue
-        if CHECKED_OUTPUT_MARK in cell.source:
-            checked_cells += 1
-            cell.execution_count = checked_cells
+        code_cells += 1
+        if is_checked(cell):
+            cell.execution_count = code_cells
         else:
             cell.execution_count = None
             cell.outputs = []
