@@ -1,6 +1,7 @@
 """One-call notebook setup: backend, run mode, seeds, quiet logs, and a line saying what runs where."""
 
 import contextlib
+import importlib.util
 import logging
 import os
 import sys
@@ -13,6 +14,16 @@ from chapters.mode import choose_mode, mode_from_environment
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT_SEED = 42
 LONG_ON_CPU_MINUTES = 5  # full mode on a CPU past this: the setup line says what to expect and how to switch
+# PyTorch is an optional install (its default Linux build brings 3 GB of CUDA libraries a CPU cannot use).
+TORCH_MISSING = (
+    "The backend is 'torch', but PyTorch is not installed here. Install it, restart the kernel and "
+    "run the notebook from the top:\n"
+    "  - on a machine without an NVIDIA GPU (the CPU build, a 190 MB download):\n"
+    "      %pip install torch --index-url https://download.pytorch.org/whl/cpu\n"
+    "  - on a machine with an NVIDIA GPU (PyTorch's CUDA build, a few GB):\n"
+    "      %pip install torch\n"
+    "Or choose 'tensorflow' or 'jax' in the setup cell (KERAS_BACKEND, when set, wins over it)."
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,8 @@ def _choose_backend(notebook_choice: str) -> str:
     chosen = os.environ.get("KERAS_BACKEND") or notebook_choice
     if chosen not in BACKENDS:
         raise ValueError(f"Unknown Keras backend {chosen!r}: use one of {', '.join(BACKENDS)}.")
+    if chosen == "torch" and importlib.util.find_spec("torch") is None:
+        raise ModuleNotFoundError(TORCH_MISSING, name="torch")
     os.environ["KERAS_BACKEND"] = chosen
     return chosen
 

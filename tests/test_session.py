@@ -1,3 +1,4 @@
+import importlib.util
 import os
 import subprocess
 import sys
@@ -43,7 +44,22 @@ def test_switching_backend_after_import_asks_for_a_restart(monkeypatch):
         chapters.setup()
 
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+TORCH_INSTALLED = importlib.util.find_spec("torch") is not None
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "tensorflow",
+        "jax",
+        pytest.param(
+            "torch",
+            marks=pytest.mark.skipif(
+                not TORCH_INSTALLED, reason="PyTorch is an optional install (README: Set up)"
+            ),
+        ),
+    ],
+)
 def test_notebook_choice_applies_when_the_environment_names_no_backend(backend):
     environment = {key: value for key, value in os.environ.items() if key != "KERAS_BACKEND"}
     completed = subprocess.run(
@@ -60,6 +76,27 @@ def test_notebook_choice_applies_when_the_environment_names_no_backend(backend):
     assert completed.stdout.splitlines()[-1] == backend
     assert f"backend: {backend}" in completed.stdout
     assert "oneDNN" not in completed.stderr, "TensorFlow's start-up log lines should be silenced"
+
+
+def test_choosing_torch_without_pytorch_installed_says_what_to_install():
+    """PyTorch is an optional install: without it, the setup cell stops before importing Keras, with
+    the two install lines (CPU build, CUDA build) and the other backends."""
+    environment = {key: value for key, value in os.environ.items() if key != "KERAS_BACKEND"}
+    script = (
+        "import sys; sys.modules['torch'] = None  # as if PyTorch were not installed\n"
+        "import chapters\n"
+        "try:\n"
+        "    chapters.setup('torch')\n"
+        "except ModuleNotFoundError as error:\n"
+        "    print(error.name, 'keras' in sys.modules); print(error)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], env=environment, capture_output=True, text=True, check=True
+    )
+    first_line, message = completed.stdout.split("\n", 1)
+    assert first_line == "torch False", "stop before Keras picks a backend it cannot load"
+    assert "%pip install torch --index-url https://download.pytorch.org/whl/cpu" in message
+    assert "%pip install torch\n" in message and "'tensorflow' or 'jax'" in message
 
 
 @pytest.fixture
