@@ -1,6 +1,14 @@
-"""requirements.txt (pip) and environment.yml (conda) name the same packages with the same ranges."""
+"""requirements.txt (pip) and environment.yml (conda) name the same packages with the same ranges, and
+the package declares what it imports."""
 
+import ast
 import re
+import sys
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 
 def requirement_lines(text: str) -> set[str]:
@@ -24,3 +32,37 @@ def test_environment_yml_python_matches_the_package(repository_root):
     environment = (repository_root / "environment.yml").read_text()
     assert re.search(r"- python>=3\.10\.12,<3\.14", environment)
     assert 'requires-python = ">=3.10.12"' in (repository_root / "pyproject.toml").read_text()
+
+
+# The distribution that provides each module the package imports, where the names differ.
+DISTRIBUTIONS = {"tensorflow_datasets": "tensorflow-datasets", "tomli": "tomli"}
+# Imported but deliberately not declared: the backends a user installs by choice, and IPython, which
+# the package imports only when it runs inside it.
+UNDECLARED = {"jax", "torch", "IPython"}
+
+
+def imported_distributions(folder) -> set[str]:
+    """Return the distributions of every third-party module the ``.py`` files in ``folder`` import."""
+    modules = set()
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+    third_party = modules - set(sys.stdlib_module_names) - {"chapters"} - UNDECLARED
+    return {DISTRIBUTIONS.get(module, module) for module in third_party}
+
+
+def declared_names(requirements: list[str]) -> set[str]:
+    return {re.split(r"[<>=!;\[ ]", requirement, maxsplit=1)[0].lower() for requirement in requirements}
+
+
+def test_the_package_declares_every_module_it_imports(repository_root):
+    project = tomllib.loads((repository_root / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    package = repository_root / "chapters"
+    assert imported_distributions(package) <= declared_names(project["dependencies"] + extras["tfds"])
+    assert imported_distributions(package / "tools") <= declared_names(
+        project["dependencies"] + extras["tools"]
+    )
