@@ -91,14 +91,13 @@ class DataError(Exception):
     def _render_traceback_(self) -> list[str]:
         """Return the lines IPython shows for this error: IPython calls this method, when an
         exception has one, instead of formatting the traceback itself."""
-        if full_traceback_wanted():
-            from IPython import get_ipython
+        from IPython import get_ipython  # only IPython calls this method
 
-            shell = get_ipython()
-            if shell is not None:
-                return shell.InteractiveTB.structured_traceback(type(self), self, self.__traceback__)
+        shell = get_ipython()
+        if full_traceback_wanted() and shell is not None:
+            return shell.InteractiveTB.structured_traceback(type(self), self, self.__traceback__)
         lines = [f"{type(self).__name__}: {self}", ""]
-        call = _call_outside_the_package(self.__traceback__)
+        call = _call_outside_the_package(self.__traceback__, shell)
         if call is not None:
             lines += [f"Raised by the chapters package, called from {call[0]}:", f"    {call[1]}", ""]
         lines.append(
@@ -120,10 +119,10 @@ class StorageError(DataError):
     """A dataset could not be written to (or read from) disk: full, read-only or not permitted."""
 
 
-def _call_outside_the_package(traceback: TracebackType | None) -> tuple[str, str] | None:
+def _call_outside_the_package(traceback: TracebackType | None, shell) -> tuple[str, str] | None:
     """Return (where, source line) of the last frame in ``traceback`` outside this package, the
-    caller's code: where is "Cell In[3], line 2" for a notebook cell (IPython's own name for it),
-    else "FILE, line N"; None when every frame is the package's."""
+    caller's code: where is "Cell In[3], line 2" for a notebook cell (the name IPython's ``shell``
+    gives it, when there is one), else "FILE, line N"; None when every frame is the package's."""
     outside = [
         (frame.f_code.co_filename, line)
         for frame, line in walk_tb(traceback)
@@ -132,16 +131,8 @@ def _call_outside_the_package(traceback: TracebackType | None) -> tuple[str, str
     if not outside:
         return None
     filename, line = outside[-1]
-    where = f"{filename}, line {line}"
-    try:
-        from IPython import get_ipython
-
-        shell = get_ipython()
-    except ImportError:
-        shell = None
     label = shell.compile.format_code_name(filename) if shell is not None else None
-    if label is not None:
-        where = f"{' '.join(label)}, line {line}"
+    where = f"{' '.join(label)}, line {line}" if label is not None else f"{filename}, line {line}"
     return where, linecache.getline(filename, line).strip()
 
 

@@ -30,7 +30,7 @@ def environment(**variables) -> dict[str, str]:
     fixture) with the tests' folder importable and ``variables`` added."""
     return {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])),
         **variables,
     }
 

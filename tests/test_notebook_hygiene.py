@@ -3,13 +3,12 @@ parameters cell, a closing assertion cell, no stored errors or stray outputs, a 
 Colab links that follow the repository address in pyproject.toml, and cells safe to run again."""
 
 import ast
-import io
 import re
-import tokenize
 from pathlib import Path
 
 import nbformat
 import pytest
+from IPython.core.displayhook import DisplayHook
 
 from chapters.tools import notebooks, rerun
 
@@ -105,28 +104,23 @@ def test_only_checked_cells_keep_outputs_with_the_prompts_of_a_top_to_bottom_run
 
 
 def test_output_checks_are_cell_tags_not_comments_a_student_reads(notebook):
+    tag = notebooks.CHECKED_OUTPUT_TAG
     for cell in code_cells(notebook):
-        tag = notebooks.CHECKED_OUTPUT_TAG
         assert "NBVAL_" not in cell.source, f"tag the cell {tag!r} instead: {cell.source[:80]}"
-
-
-def ends_with_a_semicolon(source: str) -> bool:
-    """Return whether the last token of ``source``, comments and line breaks aside, is ``;``."""
-    skipped = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.ENDMARKER, tokenize.DEDENT}
-    tokens = [
-        token for token in tokenize.generate_tokens(io.StringIO(source).readline) if token.type not in skipped
-    ]
-    return bool(tokens) and tokens[-1].string == ";"
 
 
 def displayed_by_accident(cell_source: str) -> str | None:
     """Return the call a cell ends with when Jupyter would display its value by accident, else None:
     ``model.fit(...)`` (a ``History`` object's repr), and ``plt.*`` or ``plots.*`` (a matplotlib
     object's repr, or a figure the inline backend has already drawn, drawn again). A ``;`` after
-    the last statement (comments may follow) shows nothing, as in IPython."""
+    the last statement (comments may follow) shows nothing: IPython's own test decides."""
     source = rerun.python_source(cell_source)
     tree = ast.parse(source)
-    if not tree.body or not isinstance(tree.body[-1], ast.Expr) or ends_with_a_semicolon(source):
+    if (
+        not tree.body
+        or not isinstance(tree.body[-1], ast.Expr)
+        or DisplayHook.semicolon_at_end_of_expression(source)
+    ):
         return None
     value = tree.body[-1].value
     if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
