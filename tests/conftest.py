@@ -16,7 +16,7 @@ def repository_root() -> Path:
     return REPOSITORY_ROOT
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_mirror() -> Path:
     """The offline mirror CI uses: $CHAPTERS_MIRROR, else ../shared/data beside the repository."""
     mirror = Path(os.environ.get("CHAPTERS_MIRROR") or REPOSITORY_ROOT.parent / "shared" / "data").resolve()
