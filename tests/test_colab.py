@@ -82,7 +82,7 @@ def test_the_kernel_gets_the_mode_and_empty_caches_not_the_runners_python_path(t
     monkeypatch.setenv("CHAPTERS_MIRROR", "/mirror")
     (tmp_path / "keras" / "datasets").mkdir(parents=True)
 
-    environment = colab.kernel_environment(tmp_path / "venv", tmp_path, "quick")
+    environment = colab.kernel_environment(tmp_path / "venv" / "bin" / "python", tmp_path, "quick")
 
     assert "PYTHONPATH" not in environment and "KERAS_BACKEND" not in environment
     assert environment["CHAPTERS_MODE"] == "quick" and environment["CHAPTERS_MIRROR"] == "/mirror"

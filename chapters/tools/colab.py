@@ -99,7 +99,8 @@ def _pip(python: Path, log: Path, *arguments: str) -> None:
 def prepare_environment(venv: Path, log: Path, reuse: bool) -> Path:
     """Make ``venv`` a virtual environment on this Python with the versions of ``VERSIONS_FILE``
     and the stand-in ``google.colab``; return its Python. With ``reuse``, an environment already
-    there is kept, put back to those versions, and the package uninstalled."""
+    there is kept, put back to those versions (packages a run added stay), and the package
+    uninstalled."""
     python = venv / "bin" / "python"
     if not (reuse and python.is_file()):
         subprocess.run([sys.executable, "-m", "venv", "--clear", venv], check=True)
@@ -126,17 +127,17 @@ def write_kernel_spec(python: Path, folder: Path) -> Path:
 
 def clone_head(destination: Path) -> str:
     """Clone the repository at the current folder into ``destination`` (replacing it); return the
-    commit cloned, short hash and subject, noting uncommitted changes, which the clone lacks."""
+    commit cloned, its short hash and date, noting uncommitted changes, which the clone lacks."""
     shutil.rmtree(destination, ignore_errors=True)
     subprocess.run(["git", "clone", "--quiet", ".", str(destination)], check=True)
-    commit = _output("git", "-C", str(destination), "log", "-1", "--format=%h %s").strip()
+    commit = _output("git", "-C", str(destination), "log", "-1", "--format=%h (committed %cs)").strip()
     changed = _output("git", "status", "--porcelain", "--untracked-files=no")
     return commit + (" (uncommitted changes here are NOT tested)" if changed else "")
 
 
-def kernel_environment(venv: Path, work: Path, mode: str) -> dict[str, str]:
-    """Return the kernel's environment: this one without ``LEFT_OUT_OF_KERNEL``, with the
-    environment's programs first on the path, the run mode, and empty Keras and TFDS caches."""
+def kernel_environment(python: Path, work: Path, mode: str) -> dict[str, str]:
+    """Return the kernel's environment: this one without ``LEFT_OUT_OF_KERNEL``, with the folder of
+    ``python`` (the virtual environment's programs) first on the path, the run mode, and empty Keras and TFDS caches."""
     environment = {name: value for name, value in os.environ.items() if name not in LEFT_OUT_OF_KERNEL}
     caches = {"KERAS_HOME": work / "keras", "TFDS_DATA_DIR": work / "tensorflow_datasets"}
     for folder in caches.values():
@@ -144,7 +145,7 @@ def kernel_environment(venv: Path, work: Path, mode: str) -> dict[str, str]:
     return {
         **environment,
         **{name: str(folder) for name, folder in caches.items()},
-        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PATH": f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "CHAPTERS_MODE": mode,
     }
 
@@ -171,25 +172,13 @@ def run_notebook(path: Path, kernels: Path, environment: dict[str, str]) -> tupl
     return seconds, failure
 
 
-def check(notebooks: list[Path], work: Path, mode: str, reuse_venv: bool) -> int:
-    """Run ``notebooks`` as Colab would in ``work`` (see the module's docstring), printing each
-    step and its time; return 1 if a notebook failed or Colab's packages were not left alone, else 0."""
-    started = time.perf_counter()
-    print(f"=== Colab's versions ({VERSIONS_FILE}) on Python {platform.python_version()}", flush=True)
-    venv = work / "venv"
-    python = prepare_environment(venv, work / "pip.log", reuse_venv)
-    before = _freeze(python)
-    (work / "pip-freeze-before.txt").write_text(before)
-    pinned = parse_freeze(before)
-    versions = ", ".join(
-        f"{name} {pinned[name].removeprefix('==')}" for name in records.PACKAGES if name in pinned
-    )
-    print(f"    installed in {time.perf_counter() - started:.0f} s: {versions}", flush=True)
-
+def run_copies(notebooks: list[Path], work: Path, python: Path, mode: str) -> list[str]:
+    """Copy each notebook into ``work`` with its install line pointed at a clone of HEAD, and run it
+    on the kernel of ``python``, printing its cells and its outcome; return the names of those that failed."""
     clone = work / "repository"
     print(f"=== the package, from a clone of {clone_head(clone)}", flush=True)
     kernels = write_kernel_spec(python, work / "kernels")
-    environment = kernel_environment(venv, work, mode)
+    environment = kernel_environment(python, work, mode)
     copies = work / "notebooks"
     shutil.rmtree(copies, ignore_errors=True)
     copies.mkdir()
@@ -208,6 +197,24 @@ def check(notebooks: list[Path], work: Path, mode: str, reuse_venv: bool) -> int
             )
         else:
             print(f"    passed in {seconds:.1f} s", flush=True)
+    return failed
+
+
+def check(notebooks: list[Path], work: Path, mode: str, reuse_venv: bool) -> int:
+    """Run ``notebooks`` as Colab would in ``work`` (see the module's docstring), printing each
+    step and its time; return 1 if a notebook failed or Colab's packages were not left alone, else 0."""
+    started = time.perf_counter()
+    print(f"=== Colab's versions ({VERSIONS_FILE}) on Python {platform.python_version()}", flush=True)
+    python = prepare_environment(work / "venv", work / "pip.log", reuse_venv)
+    before = _freeze(python)
+    (work / "pip-freeze-before.txt").write_text(before)
+    pinned = parse_freeze(before)
+    versions = ", ".join(
+        f"{name} {pinned[name].removeprefix('==')}" for name in records.PACKAGES if name in pinned
+    )
+    print(f"    installed in {time.perf_counter() - started:.0f} s: {versions}", flush=True)
+
+    failed = run_copies(notebooks, work, python, mode)
 
     after = _freeze(python)
     (work / "pip-freeze-after.txt").write_text(after)
