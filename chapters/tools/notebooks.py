@@ -34,7 +34,7 @@ SETUP_CELL_TEMPLATE = """\
 import sys
 
 if "google.colab" in sys.modules:
-    %pip install -q "keras-chapters @ git+{repository}"
+    %pip install -q "{requirement}"
 KERAS_BACKEND = "tensorflow"  # @param ["tensorflow", "jax", "torch"]
 CHAPTERS_MODE = "full"  # @param ["full", "quick"]
 
@@ -58,9 +58,17 @@ def colab_badge(repository: str, notebook_name: str) -> str:
     return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url})"
 
 
+def install_requirement(repository: str) -> str:
+    """Return what the setup cell's Colab install line installs: the course's package from the git
+    repository at ``repository`` (an address pip's ``git+`` accepts: https, or file:// for a clone)."""
+    return f"keras-chapters @ git+{repository}"
+
+
 def setup_cell(repository: str, full_mode_cpu_minutes: int) -> str:
     """Return the source of the setup cell every notebook opens with, installing from ``repository``."""
-    return SETUP_CELL_TEMPLATE.format(repository=repository, minutes=full_mode_cpu_minutes)
+    return SETUP_CELL_TEMPLATE.format(
+        requirement=install_requirement(repository), minutes=full_mode_cpu_minutes
+    )
 
 
 def full_mode_cpu_minutes(notebook: nbformat.NotebookNode) -> int:

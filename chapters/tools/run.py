@@ -103,7 +103,7 @@ def run_notebook(run: Run, out_folder: Path, records_folder: Path, cell_timeout:
         load_at_start = _load_average()
         started = time.perf_counter()
         with client.setup_kernel(env=environment):
-            cell_seconds, failure = _execute_cells(client, notebook)
+            cell_seconds, failure = execute_cells(client, notebook)
             wall_seconds = time.perf_counter() - started
             facts = (
                 _kernel_facts(client, notebook)
@@ -148,7 +148,7 @@ def _load_average() -> float | None:
     return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
 
 
-def _execute_cells(
+def execute_cells(
     client: NotebookClient, notebook: nbformat.NotebookNode
 ) -> tuple[list[tuple[int, float]], dict | None]:
     """Run the code cells in order until one fails, printing a line for each; return each cell's
