@@ -87,6 +87,23 @@ def cats_vs_dogs_datasets(
     )
 
 
+def extract_features(dataset, base, preprocess_input):
+    """Return ``base``'s feature maps and the labels of every image in ``dataset``, as two arrays.
+
+    Each batch of images goes through ``preprocess_input`` and then ``base``, once. Chapter 06
+    writes this out; chapter 11 calls it.
+    """
+    import keras
+    import numpy as np
+
+    all_features, all_labels = [], []
+    for batch_images, batch_labels in dataset:
+        inputs = preprocess_input(np.array(batch_images))
+        all_features.append(keras.ops.convert_to_numpy(base.predict_on_batch(inputs)))
+        all_labels.append(np.array(batch_labels))
+    return np.concatenate(all_features), np.concatenate(all_labels)
+
+
 def augmentation(seed: int = 42):
     """Return a ``keras.Sequential`` of random flips, rotations and zooms, active only in training.
 

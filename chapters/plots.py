@@ -87,8 +87,48 @@ def plot_image_grid(images, labels: Sequence | None = None, columns: int = 8, ti
         if image.dtype != np.uint8 and image.max() > 1.0:
             image = image.astype("uint8")
         axis.imshow(image, cmap="gray" if image.ndim == 2 else None)
-        if labels is not None:
-            axis.set_title(str(labels[index]), fontsize=9)
+    return _titled(figure, axes, labels, title)
+
+
+def plot_heatmaps(
+    images, heatmaps, labels: Sequence | None = None, columns: int = 4, title: str = ""
+) -> Figure:
+    """Return a figure showing each of ``images`` with its heatmap laid over it, stretched to the
+    image's size (a coarse map, 7 x 7 say, is smoothed as it is stretched), and titled with its
+    label when given.
+
+    ``images`` is an array of shape (count, height, width, 3) with values in [0, 255];
+    ``heatmaps`` one of shape (count, rows, columns), any non-negative scale: each map is shown
+    relative to its own maximum.
+    """
+    images, heatmaps = np.asarray(images), np.asarray(heatmaps)
+    rows = int(np.ceil(len(images) / columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(2.4 * columns, 2.6 * rows + 0.4), squeeze=False)
+    for index, axis in enumerate(axes.flat):
+        axis.set_axis_off()
+        if index >= len(images):
+            continue
+        height, width = images[index].shape[:2]
+        axis.imshow(images[index].astype("uint8"))
+        heatmap = heatmaps[index] / max(float(heatmaps[index].max()), 1e-12)
+        axis.imshow(
+            heatmap,
+            cmap="jet",
+            alpha=0.4,
+            vmin=0.0,
+            vmax=1.0,
+            extent=(0, width, height, 0),
+            interpolation="bilinear",
+        )
+    return _titled(figure, axes, labels, title)
+
+
+def _titled(figure: Figure, axes, labels: Sequence | None, title: str) -> Figure:
+    """Return ``figure`` laid out, its grid of ``axes`` titled in order with ``labels`` when given,
+    and the whole with ``title``."""
+    if labels is not None:
+        for axis, label in zip(axes.flat, labels):
+            axis.set_title(str(label), fontsize=9)
     if title:
         figure.suptitle(title)
     figure.tight_layout()

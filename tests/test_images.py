@@ -92,3 +92,14 @@ def test_without_vgg16_weights_mobilenet_is_used_and_the_reader_told(shared_mirr
 def test_an_unknown_base_is_refused_with_the_choices():
     with pytest.raises(ValueError, match="'vgg16' or 'mobilenet_025'"):
         images.pretrained_base("resnet")
+
+
+def test_features_are_the_base_on_preprocessed_images_with_labels_in_order(small_splits):
+    inputs = keras.Input(shape=(40, 40, 3))
+    base = keras.Model(inputs, keras.layers.AveragePooling2D(4)(inputs))  # a 10 x 10 map per channel
+    features, labels = images.extract_features(small_splits.test, base, lambda batch: batch / 255.0)
+    assert features.shape == (32, 10, 10, 3) and labels.shape == (32, 1)
+    batch_images, batch_labels = next(iter(small_splits.test))
+    first = batch_images.numpy()[0, :4, :4].mean(axis=(0, 1)) / 255.0
+    assert np.allclose(features[0, 0, 0], first, atol=1e-5)
+    assert labels[: len(batch_labels)].tolist() == batch_labels.numpy().tolist()

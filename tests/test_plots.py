@@ -36,3 +36,16 @@ def test_levels_are_labelled_horizontal_lines():
     figure = plots.plot_curves({"lstm": [2.6, 2.4, 2.3]}, "validation MAE", levels={"baseline": 2.66})
     baseline = [line for line in figure.axes[0].get_lines() if line.get_label() == "baseline"]
     assert len(baseline) == 1 and list(baseline[0].get_ydata()) == [2.66, 2.66]
+
+
+def test_heatmaps_lie_over_their_images_scaled_to_each_maximum():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 255, size=(3, 64, 48, 3)).astype("float32")
+    heatmaps = rng.uniform(0, 5, size=(3, 7, 7))
+    figure = plots.plot_heatmaps(images, heatmaps, labels=["cat", "dog", "dog"], columns=2)
+    drawn = [axis for axis in figure.axes if axis.images]
+    assert [axis.get_title() for axis in drawn] == ["cat", "dog", "dog"] and len(figure.axes) == 4
+    photo, overlay = drawn[0].images
+    assert photo.get_array().shape == (64, 48, 3)
+    assert overlay.get_extent() == [0, 48, 64, 0]  # stretched over the whole photo
+    assert np.isclose(overlay.get_array().max(), 1.0)

@@ -150,5 +150,10 @@ def test_commit_counts_changes_a_run_depends_on_not_records_or_markdown(tmp_path
     (tmp_path / "README.md").write_text("a table remade\n")
     (tmp_path / "records/a.json").write_text("a run made again\n")
     assert records.git_commit(tmp_path) == commit
+    (tmp_path / "records/b.json").write_text("a new run\n")
+    assert records.git_commit(tmp_path) == commit
+    (tmp_path / "new_chapter.ipynb").write_text("not committed yet\n")
+    assert records.git_commit(tmp_path) == f"{commit}+changes", "a new notebook is a change too"
+    (tmp_path / "new_chapter.ipynb").unlink()
     (tmp_path / "chapter.py").write_text("edited\n")
     assert records.git_commit(tmp_path) == f"{commit}+changes"
