@@ -131,7 +131,7 @@ def clone_head(destination: Path) -> str:
     shutil.rmtree(destination, ignore_errors=True)
     subprocess.run(["git", "clone", "--quiet", ".", str(destination)], check=True)
     commit = _output("git", "-C", str(destination), "log", "-1", "--format=%h (committed %cs)").strip()
-    changed = _output("git", "status", "--porcelain", "--untracked-files=no")
+    changed = (records.git_commit(Path(".")) or "").endswith("+changes")  # what a run record would say
     return commit + (" (uncommitted changes here are NOT tested)" if changed else "")
 
 
