@@ -40,8 +40,9 @@ def plot_curves(
     title: str = "",
     first_epochs: Mapping[str, int] | None = None,
     levels: Mapping[str, float] | None = None,
+    xlabel: str = "epoch",
 ) -> Figure:
-    """Return a figure with one line per named curve, by epoch (1, 2, ...).
+    """Return a figure with one line per named curve, by epoch (1, 2, ...) or by what ``xlabel`` names.
 
     ``first_epochs`` gives the epoch number a curve starts at, for a run that continues another
     (fine-tuning after feature extraction); a curve not named there starts at epoch 1.
@@ -53,7 +54,7 @@ def plot_curves(
         axis.plot(np.arange(first, first + len(values)), values, label=name)
     for name, value in (levels or {}).items():
         axis.axhline(value, linestyle="--", color="black", linewidth=1, label=name)
-    axis.set_xlabel("epoch")
+    axis.set_xlabel(xlabel)
     axis.set_ylabel(ylabel)
     if title:
         axis.set_title(title)

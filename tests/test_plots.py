@@ -32,6 +32,12 @@ def test_named_curves_share_one_axis_and_a_continuing_run_starts_later():
     assert axis.get_ylabel() == "validation accuracy"
 
 
+def test_curves_by_batch_name_their_horizontal_axis():
+    figure = plots.plot_curves({"training loss": [2.3, 1.1, 0.7]}, "loss", xlabel="batch")
+    assert figure.axes[0].get_xlabel() == "batch"
+    assert plots.plot_curves({"loss": [1.0]}, "loss").axes[0].get_xlabel() == "epoch"
+
+
 def test_levels_are_labelled_horizontal_lines():
     figure = plots.plot_curves({"lstm": [2.6, 2.4, 2.3]}, "validation MAE", levels={"baseline": 2.66})
     baseline = [line for line in figure.axes[0].get_lines() if line.get_label() == "baseline"]

@@ -20,6 +20,12 @@ chapters.hand_in(value=(value, ">=", target), steps=num_steps)
 assert value >= target, f"value {value} is below {target}"
 print(os.environ["KERAS_BACKEND"], os.environ["CHAPTERS_MODE"], os.environ["CHAPTERS_SEED"])"""
 
+ON_PATH = """\
+import os
+import sys
+
+print(os.environ["PATH"].split(os.pathsep)[0] == os.path.dirname(sys.executable))"""
+
 
 def tiny_notebook(folder, *cells):
     """Write a notebook whose first cell is tagged ``parameters``; return its path."""
@@ -44,7 +50,7 @@ def run_tiny(tmp_path, *cells, parameters=None):
 
 
 def test_a_passing_run_records_its_figures_times_and_machine(tmp_path):
-    record, executed = run_tiny(tmp_path, CHECKED)
+    record, executed = run_tiny(tmp_path, CHECKED, ON_PATH)
 
     assert record["outcome"] == "passed" and record["failure"] is None
     assert record["figures"] == {
@@ -63,8 +69,9 @@ def test_a_passing_run_records_its_figures_times_and_machine(tmp_path):
     assert record["versions"]["keras"] and record["versions"]["python"]
     assert 0 < record["wall_seconds"] < 120
     assert [cell["cell"] for cell in record["slowest_cells"]] and record["slowest_cells"][0]["seconds"] >= 0
-    assert executed.cells[-1].outputs[0]["text"] == "jax quick 7\n", "the kernel ran with the run's choices"
-    assert len(executed.cells) == 3, "the facts probe is not left in the executed notebook"
+    assert executed.cells[-2].outputs[0]["text"] == "jax quick 7\n", "the kernel ran with the run's choices"
+    assert len(executed.cells) == 4, "the facts probe is not left in the executed notebook"
+    assert executed.cells[-1].outputs[0]["text"] == "True\n", "the interpreter's commands come first on PATH"
     saved = json.loads((tmp_path / "records" / "00_tiny.jax.quick.seed7.json").read_text())
     assert saved == record
 

@@ -92,6 +92,8 @@ def run_notebook(run: Run, out_folder: Path, records_folder: Path, cell_timeout:
             "CHAPTERS_MODE": run.mode,
             "CHAPTERS_SEED": str(run.seed),
             FIGURES_FILE_VARIABLE: str(figures_file),
+            # the interpreter's own commands first, as in an activated environment (%tensorboard needs one)
+            "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         }
         environment.pop("MPLBACKEND", None)  # the kernel's inline backend keeps figures in the notebook
         client = NotebookClient(
