@@ -11,6 +11,7 @@ On failure, a screenshot of the first cell at fault and every cell's outputs are
 import json
 import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,15 @@ def lab(tmp_path_factory, shared_mirror):
     server, process = start_lab(NOTEBOOKS, workdir, environment)
     yield server
     process.terminate()
-    process.wait(timeout=30)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        # Seen in CI of 319da1c, after every test had passed: the server had shut down, but its
+        # process waited forever at exit for an idle AnyIO worker thread (py-spy: main thread in
+        # threading._shutdown, the worker in Queue.get), left behind as an orphan. Not ours to fix
+        # from here; the server is done with, so it is killed.
+        process.kill()
+        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
