@@ -28,3 +28,9 @@ def test_imdb_subsets_are_fixed_labelled_and_vectorizable(shared_mirror, monkeyp
     vectors, labels = next(iter(text.vectorize(splits.train, vectorizer, shuffle_batches=True)))
     assert tuple(vectors.shape) == (50, 1_000) and tuple(labels.shape) == (50, 1)
     assert set(np.unique(np.asarray(vectors))) <= {0, 1}
+    assert vectors.dtype == "uint8", "multi-hot vectors are cached in a quarter of float32's memory"
+
+    counter = keras.layers.TextVectorization(max_tokens=1_000, output_mode="count")
+    counter.adapt(text.texts_only(splits.train))
+    counts, _ = next(iter(text.vectorize(splits.train, counter)))
+    assert counts.dtype != "uint8", "counts can pass 255, so only multi-hot vectors are narrowed"
