@@ -109,3 +109,27 @@ def test_the_versions_file_says_what_it_matches_and_where_the_numbers_come_from(
         "refresh",
     ):
         assert words in header
+
+
+def test_uv_installs_colabs_versions_into_the_environments_python(tmp_path, monkeypatch):
+    fake_uv = tmp_path / "bin" / "uv"
+    fake_uv.parent.mkdir()
+    fake_uv.write_text(f'#!/bin/sh\necho "$@" > {tmp_path / "arguments"}\n')
+    fake_uv.chmod(0o755)
+    monkeypatch.setenv("PATH", str(fake_uv.parent))
+    python = tmp_path / "venv" / "bin" / "python"
+
+    colab.install_versions(python, tmp_path / "pip.log", "uv")
+
+    arguments = (tmp_path / "arguments").read_text().split()
+    assert arguments[:4] == ["pip", "install", "--quiet", "-r"]
+    assert Path(arguments[4]).name == colab.VERSIONS_FILE.name and arguments[-2:] == ["--python", str(python)]
+    assert (tmp_path / "pip.log").read_text().startswith(f"$ {fake_uv} pip install")
+
+
+def test_uv_asked_for_and_missing_is_named_with_the_way_out(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    with pytest.raises(SystemExit, match=r"uv is not on the path \(pip install uv\), or use --installer pip"):
+        colab.install_versions(tmp_path / "venv" / "bin" / "python", tmp_path / "pip.log", "uv")
+    assert not (tmp_path / "pip.log").exists()
