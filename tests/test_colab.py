@@ -2,7 +2,6 @@
 pip freeze compared before and after, the kernel's environment, and Colab's pinned versions against
 what the package declares. The check itself runs in CI (.ci/run, "colab environment")."""
 
-import sys
 from pathlib import Path
 
 import nbformat
@@ -11,11 +10,6 @@ from packaging.requirements import Requirement
 
 from chapters.tools import colab, notebooks
 from chapters.tools.pip_freeze import compare_freezes, parse_freeze
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 NOTEBOOK_PATHS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 CLONE = "file:///tmp/colab-check/repository"
@@ -92,7 +86,7 @@ def test_the_kernel_gets_the_mode_and_empty_caches_not_the_runners_python_path(t
 
 def test_colabs_versions_satisfy_what_the_package_declares(repository_root):
     pinned = parse_freeze((repository_root / colab.VERSIONS_FILE).read_text())
-    project = tomllib.loads((repository_root / "pyproject.toml").read_text())["project"]
+    project = notebooks.project_table(repository_root)
     for line in project["dependencies"] + project["optional-dependencies"]["tfds"]:
         requirement = Requirement(line)
         name = requirement.name.lower().replace("_", "-")

@@ -5,10 +5,7 @@ import ast
 import re
 import sys
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from chapters.tools import notebooks
 
 
 def requirement_lines(text: str) -> set[str]:
@@ -59,7 +56,7 @@ def declared_names(requirements: list[str]) -> set[str]:
 
 
 def test_the_package_declares_every_module_it_imports(repository_root):
-    project = tomllib.loads((repository_root / "pyproject.toml").read_text())["project"]
+    project = notebooks.project_table(repository_root)
     extras = project["optional-dependencies"]
     package = repository_root / "chapters"
     assert imported_distributions(package) <= declared_names(project["dependencies"] + extras["tfds"])

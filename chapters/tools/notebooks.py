@@ -45,10 +45,15 @@ GPU_RUNTIME_MINUTES = 30  # a chapter whose full mode takes this long on a CPU o
 COLAB_GPU_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
 
 
+def project_table(root: Path) -> dict:
+    """Return the ``[project]`` table of ``root/pyproject.toml`` (name, dependencies, URLs, ...)."""
+    with open(root / "pyproject.toml", "rb") as stream:
+        return tomllib.load(stream)["project"]
+
+
 def repository_url(root: Path) -> str:
     """Return the repository address recorded in ``root/pyproject.toml`` (``[project.urls]``)."""
-    with open(root / "pyproject.toml", "rb") as stream:
-        return tomllib.load(stream)["project"]["urls"]["Repository"].rstrip("/")
+    return project_table(root)["urls"]["Repository"].rstrip("/")
 
 
 def colab_badge(repository: str, notebook_name: str) -> str:
