@@ -117,7 +117,8 @@ def test_uv_installs_colabs_versions_into_the_environments_python(tmp_path, monk
 
     arguments = (tmp_path / "arguments").read_text().split()
     assert arguments[:4] == ["pip", "install", "--quiet", "-r"]
-    assert Path(arguments[4]).name == colab.VERSIONS_FILE.name and arguments[-2:] == ["--python", str(python)]
+    assert Path(arguments[4]).name == colab.VERSIONS_FILE.name
+    assert arguments[-3:] == ["--compile-bytecode", "--python", str(python)]
     assert (tmp_path / "pip.log").read_text().startswith(f"$ {fake_uv} pip install")
 
 
