@@ -3,10 +3,12 @@ failing assertion, an error, parameters overridden as papermill does, and what t
 
 import json
 import subprocess
+from pathlib import Path
 
 import nbformat
 import pytest
 
+import chapters
 from chapters import hand_in
 from chapters.tools import records, run
 
@@ -74,6 +76,16 @@ def test_a_passing_run_records_its_figures_times_and_machine(tmp_path):
     assert executed.cells[-1].outputs[0]["text"] == "True\n", "the interpreter's commands come first on PATH"
     saved = json.loads((tmp_path / "records" / "00_tiny.jax.quick.seed7.json").read_text())
     assert saved == record
+
+
+def test_the_kernel_imports_the_package_of_the_checkout_the_notebook_is_in(tmp_path):
+    checkout = tmp_path / "checkout"
+    (checkout / "notebooks").mkdir(parents=True)
+    (checkout / "chapters").symlink_to(Path(chapters.__file__).parent)  # as a worktree holds its own copy
+    record, executed = run_tiny(checkout / "notebooks", "import chapters\nprint(chapters.__file__)")
+
+    assert record["outcome"] == "passed"
+    assert executed.cells[-1].outputs[0]["text"] == f"{checkout / 'chapters' / '__init__.py'}\n"
 
 
 def test_a_failing_assertion_is_recorded_with_its_message_and_the_figures(tmp_path):

@@ -5,7 +5,9 @@
     python -m chapters.tools.run notebooks/01_tensors.ipynb -p num_epochs 2   # as papermill's -p
 
 Each run executes the notebook in a fresh kernel with nbclient, from the notebook's folder, with
-``KERAS_BACKEND``, ``CHAPTERS_MODE`` and ``CHAPTERS_SEED`` set, printing a line per cell. A ``-p``
+``KERAS_BACKEND``, ``CHAPTERS_MODE`` and ``CHAPTERS_SEED`` set, printing a line per cell. The
+kernel imports the helper package from the checkout the notebook is in (a worktree's notebook, its
+worktree's package, not the one installed), so the record's commit names the code that ran. A ``-p``
 value goes into a cell placed after the one tagged ``parameters``, as papermill does. The
 executed notebook goes to ``--out`` (``runs/``), the record (see ``chapters.tools.records``) to
 ``--records`` (``records/``), and ``python -m chapters.tools.report`` makes the README's tables
@@ -69,6 +71,14 @@ def inject_parameters(notebook: nbformat.NotebookNode, parameters: dict) -> None
     notebook.cells.insert(tagged[0] + 1, cell)
 
 
+def package_checkout(notebook: Path) -> Path | None:
+    """Return the nearest folder above ``notebook`` that holds the ``chapters`` package, or None."""
+    for folder in notebook.resolve().parents:
+        if (folder / "chapters" / "__init__.py").is_file():
+            return folder
+    return None
+
+
 def parse_value(text: str):
     """Return ``text`` as a Python literal (``3``, ``0.5``, ``[1, 2]``), or as the string itself."""
     try:
@@ -84,6 +94,7 @@ def run_notebook(run: Run, out_folder: Path, records_folder: Path, cell_timeout:
     if run.parameters:
         inject_parameters(notebook, run.parameters)
     name = run.notebook.stem
+    import_paths = [str(package_checkout(run.notebook) or ""), os.environ.get("PYTHONPATH", "")]
     with tempfile.TemporaryDirectory(prefix="chapters-run-") as scratch:
         figures_file = Path(scratch) / "figures.json"
         environment = {
@@ -94,6 +105,7 @@ def run_notebook(run: Run, out_folder: Path, records_folder: Path, cell_timeout:
             FIGURES_FILE_VARIABLE: str(figures_file),
             # the interpreter's own commands first, as in an activated environment (%tensorboard needs one)
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+            "PYTHONPATH": os.pathsep.join(filter(None, import_paths)),
         }
         environment.pop("MPLBACKEND", None)  # the kernel's inline backend keeps figures in the notebook
         client = NotebookClient(
