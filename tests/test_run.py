@@ -176,3 +176,12 @@ def test_commit_counts_changes_a_run_depends_on_not_records_or_markdown(tmp_path
     (tmp_path / "new_chapter.ipynb").unlink()
     (tmp_path / "chapter.py").write_text("edited\n")
     assert records.git_commit(tmp_path) == f"{commit}+changes"
+    (tmp_path / "notebooks").mkdir()
+    assert records.git_commit(tmp_path / "notebooks") == f"{commit}+changes", "asked from a notebook's folder"
+    git("checkout", "-q", "chapter.py")
+    (tmp_path / "notebooks/records").mkdir()
+    (tmp_path / "notebooks/records/c.json").write_text("not the records folder\n")
+    assert records.git_commit(tmp_path / "notebooks") == f"{commit}+changes"
+    (tmp_path / "notebooks/records/c.json").unlink()
+    (tmp_path / "notebooks/notes.md").write_text("Markdown anywhere\n")
+    assert records.git_commit(tmp_path / "notebooks") == commit

@@ -79,8 +79,8 @@ def machine_description(device: str) -> str:
 
 def git_commit(folder: Path) -> str | None:
     """Return the short commit checked out at ``folder``, with ``+changes`` when files a run
-    depends on differ from it, new files not yet committed included (edits to the records and the
-    Markdown files do not count); None outside a git repository."""
+    depends on, anywhere in the checkout, differ from it, new files not yet committed included
+    (edits to the records and the Markdown files do not count); None outside a git repository."""
 
     def git(*arguments: str) -> str:
         return subprocess.run(
@@ -90,7 +90,13 @@ def git_commit(folder: Path) -> str | None:
     try:
         commit = git("rev-parse", "--short", "HEAD")
         changed = git(
-            "status", "--porcelain", "--untracked-files=all", "--", ".", ":(exclude)records", ":(exclude)*.md"
+            "status",
+            "--porcelain",
+            "--untracked-files=all",
+            "--",
+            ":(top)",  # the whole checkout, whichever folder of it ``folder`` is
+            ":(top,exclude)records",
+            ":(top,exclude)*.md",
         )
     except (OSError, subprocess.CalledProcessError):
         return None
