@@ -14,6 +14,9 @@ from chapters.mode import choose_mode, mode_from_environment
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT_SEED = 42
 LONG_ON_CPU_MINUTES = 5  # full mode on a CPU past this: the setup line says what to expect and how to switch
+FAST_POOLING_NOTE = (
+    "Max pooling goes through chapters.jax_pooling: Keras's results, a gradient XLA computes faster on a CPU."
+)
 # PyTorch is an optional install (its default Linux build brings 3 GB of CUDA libraries a CPU cannot use).
 TORCH_MISSING = (
     "The backend is 'torch', but PyTorch is not installed here. Install it, restart the kernel and "
@@ -47,7 +50,7 @@ def setup(
     backend: str = "tensorflow", mode: str = "full", *, full_mode_cpu_minutes: int | None = None
 ) -> Session:
     """Choose the Keras backend and run mode, seed every generator, quiet framework logs; print and
-    return what was chosen.
+    return what was chosen. On JAX on a CPU, also make max pooling's gradient fast (``jax_pooling``).
 
     ``backend`` and ``mode`` are the notebook's choices (its Colab form fields); the environment
     variables ``KERAS_BACKEND`` and ``CHAPTERS_MODE``, when set, win over them, so CI can choose.
@@ -79,6 +82,11 @@ def setup(
         print(f"Keras was already imported on {chosen!r}; restart the kernel to switch to {backend!r}.")
     session = Session(chosen, keras.__version__, device, seed, chosen_mode)
     print(session)
+    if chosen == "jax" and device == "CPU":
+        from chapters import jax_pooling
+
+        if jax_pooling.install():
+            print(FAST_POOLING_NOTE)
     if chosen_mode == "full" and device == "CPU" and (full_mode_cpu_minutes or 0) > LONG_ON_CPU_MINUTES:
         print(long_run_warning(full_mode_cpu_minutes))
     return session
