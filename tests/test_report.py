@@ -85,12 +85,41 @@ def test_the_quick_table_gives_outcome_time_and_memory_per_backend():
     )
 
 
+def test_the_course_table_sums_each_machines_full_runs_per_backend_and_names_what_it_lacks():
+    table = report.course_table(
+        [
+            record(backend="tensorflow", wall_seconds=3000),
+            record(notebook="02_gradient_descent", backend="tensorflow", wall_seconds=2000),
+            record(notebook="02_gradient_descent", backend="tensorflow", seed=1, wall_seconds=3000),
+            record(
+                notebook="02_gradient_descent",
+                backend="jax",
+                outcome="failed",
+                failure={"cell": 3, "line": "a", "error": "AssertionError", "message": "m"},
+            ),
+            record(backend="jax", wall_seconds=90),
+            record(backend="torch", machine="GPU, NVIDIA H100 80GB HBM3", wall_seconds=30),
+            record(notebook="03_first_networks", mode="quick", backend="torch"),
+        ]
+    )
+    cpu, gpu = table.splitlines()[2:]
+    assert cpu == (
+        "| CPU, 2-core AMD EPYC | 1.5 h, 2 of 3 notebooks (not `03_first_networks`) "
+        "| 90 s, 1 of 3 notebooks (not `02_gradient_descent`, `03_first_networks`) | – |"
+    ), "seeds averaged, notebooks summed; failed runs and quick runs cover nothing"
+    assert gpu == (
+        "| GPU, NVIDIA H100 80GB HBM3 | – | – "
+        "| 30 s, 1 of 3 notebooks (not `02_gradient_descent`, `03_first_networks`) |"
+    )
+
+
 def test_tables_are_written_between_the_markers_and_nowhere_else(tmp_path):
     for made in (record(), record(mode="quick")):
         records.write_record(made, tmp_path / "records")
     readme = tmp_path / "README.md"
     readme.write_text(
         "# Title\n<!-- chapters.tools.report: full -->\nold\n<!-- chapters.tools.report: end -->\nprose\n"
+        "<!-- chapters.tools.report: course -->\n<!-- chapters.tools.report: end -->\n"
         "<!-- chapters.tools.report: quick -->\n<!-- chapters.tools.report: end -->\ntail\n"
     )
     report.main(["--records", str(tmp_path / "records"), "--write", str(readme)])

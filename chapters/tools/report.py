@@ -3,10 +3,12 @@
     python -m chapters.tools.report                 # print the tables made from records/
     python -m chapters.tools.report --write README.md
 
-Two tables: full-mode results (each checked figure with a target, against it, per backend, with
-machine, time and when and at which commit it was recorded), and quick-mode runs (outcome, time
-and peak memory per backend). ``--write`` replaces what sits between the markers
-``<!-- chapters.tools.report: full -->`` (or ``quick``) and ``<!-- chapters.tools.report: end -->``.
+Three tables: full-mode results (each checked figure with a target, against it, per backend, with
+machine, time and when and at which commit it was recorded), the whole course's full-mode time per
+machine and backend (and which notebooks it still lacks), and quick-mode runs (outcome, time and
+peak memory per backend). ``--write`` replaces what sits between the markers
+``<!-- chapters.tools.report: full -->`` (or ``course``, or ``quick``) and
+``<!-- chapters.tools.report: end -->``.
 """
 
 import argparse
@@ -52,8 +54,10 @@ def figure_cell(runs: list[dict], name: str) -> str:
 
 
 def duration(seconds: float) -> str:
-    """Return ``seconds`` as ``"48 s"`` or ``"12.5 min"``."""
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.1f} min"
+    """Return ``seconds`` as ``"48 s"``, ``"12.5 min"`` or ``"2.3 h"``."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} min" if seconds < 90 * 60 else f"{seconds / 3600:.1f} h"
 
 
 def run_facts(by_backend: dict[str, list[dict]]) -> tuple[str, str, str]:
@@ -98,6 +102,36 @@ def results_table(records: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def course_table(records: list[dict]) -> str:
+    """Return the markdown table of the whole course's full-mode time: per machine and backend, the
+    sum over notebooks of each one's mean time over its passed runs, with how many of the notebooks
+    in the records (in any mode) it covers and which it lacks."""
+    notebooks = sorted({record["notebook"] for record in records})
+    passed: dict[str, dict[str, dict[str, list[float]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
+    for record in records:
+        if record["mode"] == "full" and record["outcome"] == "passed":
+            passed[record["machine"]][record["backend"]][record["notebook"]].append(record["wall_seconds"])
+    titles = " | ".join(BACKEND_TITLES[backend] for backend in BACKENDS)
+    lines = [f"| machine | {titles} |", "|---|---|---|---|"]
+    for machine, by_backend in sorted(passed.items()):
+        cells = []
+        for backend in BACKENDS:
+            times = by_backend.get(backend, {})
+            if not times:
+                cells.append("–")
+                continue
+            total = sum(statistics.mean(seconds) for seconds in times.values())
+            lacking = [f"`{notebook}`" for notebook in notebooks if notebook not in times]
+            cells.append(
+                f"{duration(total)}, {len(times)} of {len(notebooks)} notebooks"
+                + (f" (not {', '.join(lacking)})" if lacking else "")
+            )
+        lines.append(f"| {machine} | {' | '.join(cells)} |")
+    return "\n".join(lines)
+
+
 def quick_table(records: list[dict]) -> str:
     """Return the markdown table of quick-mode runs: outcome and time per backend, peak memory."""
     titles = " | ".join(BACKEND_TITLES[backend] for backend in BACKENDS)
@@ -138,8 +172,10 @@ def replace_between_markers(text: str, name: str, table: str) -> str:
 
 
 def with_tables(text: str, records: list[dict]) -> str:
-    """Return ``text`` (the README) with both tables, made from ``records``, between their markers."""
-    for name, table in {"full": results_table(records), "quick": quick_table(records)}.items():
+    """Return ``text`` (the README) with the three tables, made from ``records``, between their
+    markers."""
+    tables = {"full": results_table(records), "course": course_table(records), "quick": quick_table(records)}
+    for name, table in tables.items():
         text = replace_between_markers(text, name, table)
     return text
 
@@ -160,10 +196,10 @@ def main(arguments: list[str]) -> None:
     if not records:
         raise SystemExit(f"no run records in {options.records}/: make some with python -m chapters.tools.run")
     if options.write is None:
-        print(f"{results_table(records)}\n\n{quick_table(records)}")
+        print(f"{results_table(records)}\n\n{course_table(records)}\n\n{quick_table(records)}")
         return
     options.write.write_text(with_tables(options.write.read_text(), records))
-    print(f"wrote the full-mode and quick-mode tables into {options.write}")
+    print(f"wrote the full-mode, whole-course and quick-mode tables into {options.write}")
 
 
 if __name__ == "__main__":
