@@ -58,6 +58,30 @@ def test_the_results_table_gives_each_targeted_figure_per_backend_with_machine_t
     assert row[6:] == ["CPU, 2-core AMD EPYC", "5.0 min / 41 s / –", "2026-11-23 (abc1234)"]
 
 
+def test_targets_that_differ_between_runs_stand_beside_each_value():
+    def with_distance(backend, seed, value, target):
+        figures = {"distance": {"value": value, "target": target, "met": value < float(target[2:])}}
+        return record(backend=backend, seed=seed, figures=figures)
+
+    table = report.results_table(
+        [
+            with_distance("tensorflow", 42, 10.2, "< 153.2"),
+            with_distance("jax", 42, 10.3, "< 151.9"),
+            with_distance("jax", 1, 160.0, "< 151.9"),
+            with_distance("torch", 42, 7.9, "< 197.7"),
+            with_distance("torch", 1, 8.1, "< 120.4"),
+        ]
+    )
+    row = [cell.strip() for cell in table.splitlines()[2].strip("|").split("|")]
+    assert row[1:6] == [
+        "distance",
+        "each run's, beside its value",
+        "10.2 (target < 153.2)",
+        "85.15 (2 seeds, 10.3–160) (target < 151.9) ✗",
+        "8 (2 seeds, 7.9–8.1) (target < 197.7, < 120.4)",
+    ]
+
+
 def test_a_run_that_failed_before_handing_in_says_where():
     failed = record(
         outcome="failed", figures={}, failure={"cell": 12, "line": "x", "error": "NameError", "message": "m"}

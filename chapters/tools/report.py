@@ -39,9 +39,10 @@ def format_value(value: float) -> str:
     return f"{value:.4g}"
 
 
-def figure_cell(runs: list[dict], name: str) -> str:
+def figure_cell(runs: list[dict], name: str, own_targets: bool = False) -> str:
     """Return one backend's cell for figure ``name``: its value (the mean, with the range, over
-    several seeds), marked ✗ where a run missed the target, or why there is none."""
+    several seeds), with the runs' own targets if ``own_targets``, marked ✗ where a run missed the
+    target, or why there is none."""
     values = [run["figures"][name]["value"] for run in runs if name in run["figures"]]
     if not values:
         failed = [run for run in runs if run["outcome"] == "failed"]
@@ -50,6 +51,9 @@ def figure_cell(runs: list[dict], name: str) -> str:
     text = format_value(statistics.mean(values))
     if len(values) > 1:
         text += f" ({len(values)} seeds, {format_value(min(values))}–{format_value(max(values))})"
+    if own_targets:
+        targets = dict.fromkeys(run["figures"][name]["target"] for run in runs if name in run["figures"])
+        text += f" (target {', '.join(targets)})"
     return text + (" ✗" if missed else "")
 
 
@@ -86,15 +90,19 @@ def results_table(records: list[dict]) -> str:
     ]
     for notebook, by_backend in sorted(grouped(records, "full").items()):
         runs = [run for backend_runs in by_backend.values() for run in backend_runs]
-        targets = {
-            name: figure["target"]
-            for run in runs
-            for name, figure in run["figures"].items()
-            if "target" in figure
-        }
+        targets: dict[str, set[str]] = defaultdict(set)
+        for run in runs:
+            for name, figure in run["figures"].items():
+                if "target" in figure:
+                    targets[name].add(figure["target"])
         machines, times, recorded = run_facts(by_backend)
-        for row, (name, target) in enumerate(targets.items() or [("(no figure handed in)", "–")]):
-            values = " | ".join(figure_cell(by_backend.get(backend, []), name) for backend in BACKENDS)
+        for row, name in enumerate(targets or ["(no figure handed in)"]):
+            run_targets = targets.get(name, {"–"})
+            own_targets = len(run_targets) > 1  # a target the run derived from its own data
+            target = "each run's, beside its value" if own_targets else next(iter(run_targets))
+            values = " | ".join(
+                figure_cell(by_backend.get(backend, []), name, own_targets) for backend in BACKENDS
+            )
             facts = f"{machines} | {times} | {recorded}" if row == 0 else " | | "
             lines.append(
                 f"| {f'`{notebook}`' if row == 0 else ''} | {name} | {target} | {values} | {facts} |"
