@@ -22,6 +22,7 @@ from chapters.session import BACKENDS
 from chapters.tools.records import read_records
 
 BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+BACKEND_COLUMNS = " | ".join(BACKEND_TITLES[backend] for backend in BACKENDS)  # a table's backend headings
 MARKER = "<!-- chapters.tools.report: {} -->"
 
 
@@ -83,9 +84,8 @@ def run_facts(by_backend: dict[str, list[dict]]) -> tuple[str, str, str]:
 
 def results_table(records: list[dict]) -> str:
     """Return the markdown table of full-mode results: one row per checked figure with a target."""
-    titles = " | ".join(BACKEND_TITLES[backend] for backend in BACKENDS)
     lines = [
-        f"| notebook | figure | target | {titles} | machine | time ({' / '.join(BACKEND_TITLES.values())}) | recorded |",
+        f"| notebook | figure | target | {BACKEND_COLUMNS} | machine | time ({' / '.join(BACKEND_TITLES.values())}) | recorded |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for notebook, by_backend in sorted(grouped(records, "full").items()):
@@ -121,8 +121,7 @@ def course_table(records: list[dict]) -> str:
     for record in records:
         if record["mode"] == "full" and record["outcome"] == "passed":
             passed[record["machine"]][record["backend"]][record["notebook"]].append(record["wall_seconds"])
-    titles = " | ".join(BACKEND_TITLES[backend] for backend in BACKENDS)
-    lines = [f"| machine | {titles} |", "|---|---|---|---|"]
+    lines = [f"| machine | {BACKEND_COLUMNS} |", "|---|---|---|---|"]
     for machine, by_backend in sorted(passed.items()):
         cells = []
         for backend in BACKENDS:
@@ -142,8 +141,10 @@ def course_table(records: list[dict]) -> str:
 
 def quick_table(records: list[dict]) -> str:
     """Return the markdown table of quick-mode runs: outcome and time per backend, peak memory."""
-    titles = " | ".join(BACKEND_TITLES[backend] for backend in BACKENDS)
-    lines = [f"| notebook | {titles} | peak memory | machine | recorded |", "|---|---|---|---|---|---|---|"]
+    lines = [
+        f"| notebook | {BACKEND_COLUMNS} | peak memory | machine | recorded |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for notebook, by_backend in sorted(grouped(records, "quick").items()):
         cells = []
         for backend in BACKENDS:
