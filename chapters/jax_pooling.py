@@ -17,11 +17,7 @@ import jax
 import jax.numpy as jnp
 import keras
 
-NOTE = (
-    "Max pooling goes through chapters.jax_pooling: Keras's results, a gradient XLA computes faster on a CPU."
-)
 _keras_max_pool = None  # Keras's own, kept by install() for what the fast path leaves to it
-_note_printed = False
 
 
 def install() -> bool:
@@ -44,22 +40,13 @@ def install() -> bool:
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """Return what Keras's ``max_pool`` returns on JAX; non-overlapping windows of a float tensor
-    are pooled as a ``max`` over tiles, anything else by Keras itself. The first call pooled as tiles
-    prints ``NOTE`` (in the notebook cell that first pools; a chapter without pooling never does)."""
+    are pooled as a ``max`` over tiles, anything else by Keras itself."""
     inputs = jnp.asarray(inputs)
     windows = _per_axis(pool_size, inputs.ndim, data_format)
     overlapping = strides is not None and _per_axis(strides, inputs.ndim, data_format) != windows
     if overlapping or padding not in ("valid", "same") or not jnp.issubdtype(inputs.dtype, jnp.floating):
         return _keras_max_pool(inputs, pool_size, strides, padding, data_format)
-    _print_note_once()
     return max_over_tiles(inputs, windows, padding)
-
-
-def _print_note_once():
-    global _note_printed
-    if not _note_printed:
-        print(NOTE)
-        _note_printed = True
 
 
 def max_over_tiles(inputs, windows, padding):

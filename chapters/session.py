@@ -14,6 +14,9 @@ from chapters.mode import choose_mode, mode_from_environment
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT_SEED = 42
 LONG_ON_CPU_MINUTES = 5  # full mode on a CPU past this: the setup line says what to expect and how to switch
+FAST_POOLING_NOTE = (
+    "Max pooling goes through chapters.jax_pooling: Keras's results, a gradient XLA computes faster on a CPU."
+)
 # PyTorch is an optional install (its default Linux build brings 3 GB of CUDA libraries a CPU cannot use).
 TORCH_MISSING = (
     "The backend is 'torch', but PyTorch is not installed here. Install it, restart the kernel and "
@@ -82,7 +85,8 @@ def setup(
     if chosen == "jax" and device == "CPU":
         from chapters import jax_pooling
 
-        jax_pooling.install()  # it says so at the first pooling
+        if jax_pooling.install():
+            print(FAST_POOLING_NOTE)
     if chosen_mode == "full" and device == "CPU" and (full_mode_cpu_minutes or 0) > LONG_ON_CPU_MINUTES:
         print(long_run_warning(full_mode_cpu_minutes))
     return session

@@ -11,6 +11,7 @@ import pytest
 from keras.src.backend.jax.nn import max_pool as keras_max_pool  # Keras's own, before any install
 
 from chapters import jax_pooling
+from chapters.session import FAST_POOLING_NOTE
 
 
 @pytest.fixture(autouse=True)
@@ -81,13 +82,13 @@ def test_installing_twice_keeps_keras_own_pooling_for_the_fallback():
     assert jax_pooling.install() and jax_pooling._keras_max_pool is keras_max_pool
 
 
-def test_setup_installs_it_on_jax_on_a_cpu_and_the_first_pooling_says_so():
+def test_setup_installs_it_on_jax_on_a_cpu():
     program = (
         "import chapters; chapters.setup('jax', 'quick'); import keras, numpy as np; "
         "from keras.src.backend.jax import nn; from chapters import jax_pooling; "
         "assert nn.max_pool is jax_pooling.max_pool and jax_pooling.install(); "
-        "print('set up'); layer = keras.layers.MaxPooling2D(2); x = np.arange(16.0).reshape(1, 4, 4, 1); "
-        "[print(keras.ops.convert_to_numpy(layer(x)).ravel().tolist()) for _ in range(2)]"
+        "layer = keras.layers.MaxPooling2D(2); x = np.arange(16.0).reshape(1, 4, 4, 1); "
+        "print(keras.ops.convert_to_numpy(layer(x)).ravel().tolist())"
     )
     completed = subprocess.run(
         [sys.executable, "-c", program],
@@ -97,7 +98,5 @@ def test_setup_installs_it_on_jax_on_a_cpu_and_the_first_pooling_says_so():
         check=False,  # its stderr goes into the assertion's message
     )
     assert completed.returncode == 0, completed.stderr
-    pooled = "[5.0, 7.0, 13.0, 15.0]"
-    assert completed.stdout.splitlines()[1:] == ["set up", jax_pooling.NOTE, pooled, pooled], (
-        "setup prints only its session line; the first pooling, and only it, prints where pooling goes"
-    )
+    assert FAST_POOLING_NOTE in completed.stdout.splitlines(), "the setup line says where pooling goes"
+    assert completed.stdout.splitlines()[-1] == "[5.0, 7.0, 13.0, 15.0]"
