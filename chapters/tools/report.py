@@ -23,6 +23,7 @@ from chapters.tools.records import read_records
 
 BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 BACKEND_COLUMNS = " | ".join(BACKEND_TITLES[backend] for backend in BACKENDS)  # a table's backend headings
+BACKEND_TIMES = " / ".join(BACKEND_TITLES[backend] for backend in BACKENDS)  # the time column's heading
 MARKER = "<!-- chapters.tools.report: {} -->"
 
 
@@ -85,7 +86,7 @@ def run_facts(by_backend: dict[str, list[dict]]) -> tuple[str, str, str]:
 def results_table(records: list[dict]) -> str:
     """Return the markdown table of full-mode results: one row per checked figure with a target."""
     lines = [
-        f"| notebook | figure | target | {BACKEND_COLUMNS} | machine | time ({' / '.join(BACKEND_TITLES.values())}) | recorded |",
+        f"| notebook | figure | target | {BACKEND_COLUMNS} | machine | time ({BACKEND_TIMES}) | recorded |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for notebook, by_backend in sorted(grouped(records, "full").items()):
