@@ -47,16 +47,20 @@ class Session:
 
 
 def setup(
-    backend: str = "tensorflow", mode: str = "full", *, full_mode_cpu_minutes: int | None = None
+    backend: str = "tensorflow",
+    mode: str = "full",
+    *,
+    full_mode_cpu_minutes: dict[str, int] | None = None,
 ) -> Session:
     """Choose the Keras backend and run mode, seed every generator, quiet framework logs; print and
     return what was chosen. On JAX on a CPU, also make max pooling's gradient fast (``jax_pooling``).
 
     ``backend`` and ``mode`` are the notebook's choices (its Colab form fields); the environment
     variables ``KERAS_BACKEND`` and ``CHAPTERS_MODE``, when set, win over them, so CI can choose.
-    The seed is ``CHAPTERS_SEED`` if set, else 42. ``full_mode_cpu_minutes`` is how long the
-    chapter takes in full mode on a 2-core CPU: past a few minutes, starting full mode on a CPU
-    prints what to expect and how to switch. Call it before importing Keras.
+    The seed is ``CHAPTERS_SEED`` if set, else 42. ``full_mode_cpu_minutes`` says, per backend, how
+    long the chapter takes in full mode on a 2-core CPU: past a few minutes on the chosen backend,
+    starting full mode on a CPU prints what to expect and how to switch. Call it before importing
+    Keras.
     """
     keras_was_imported = "keras" in sys.modules
     chosen = _choose_backend(backend)
@@ -87,23 +91,24 @@ def setup(
 
         if jax_pooling.install():
             print(FAST_POOLING_NOTE)
-    if chosen_mode == "full" and device == "CPU" and (full_mode_cpu_minutes or 0) > LONG_ON_CPU_MINUTES:
-        print(long_run_warning(full_mode_cpu_minutes))
+    minutes = (full_mode_cpu_minutes or {}).get(chosen, 0)
+    if chosen_mode == "full" and device == "CPU" and minutes > LONG_ON_CPU_MINUTES:
+        print(long_run_warning(minutes))
     return session
 
 
-def long_run_warning(full_mode_cpu_minutes: int) -> str:
+def long_run_warning(minutes: int) -> str:
     """Return the lines saying that full mode on this CPU takes long, and how to switch to quick mode."""
-    if full_mode_cpu_minutes >= 120:
-        expected = f"about {round(full_mode_cpu_minutes / 60)} hours"
+    if minutes >= 120:
+        expected = f"about {round(minutes / 60)} hours"
     else:
-        expected = f"about {full_mode_cpu_minutes} minutes"
+        expected = f"about {minutes} minutes"
     if mode_from_environment():
         how = "unset the environment variable CHAPTERS_MODE (it chose full mode) or set it to quick"
     else:
         how = 'set CHAPTERS_MODE = "quick" in this cell and run it again'
     return (
-        f"Full mode on a CPU: this chapter takes {expected} on a 2-core CPU.\n"
+        f"Full mode on a CPU: this chapter takes {expected} on a 2-core CPU with this backend.\n"
         f"For a run of a minute or two on smaller data, {how}.\n"
         "For the book-scale run, use a GPU (Colab: Runtime > Change runtime type)."
     )

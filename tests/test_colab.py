@@ -31,7 +31,7 @@ def test_only_the_install_line_is_pointed_at_the_clone(path, repository_root):
 
 def test_a_notebook_without_the_install_line_or_with_two_is_refused():
     repository = "https://github.com/keras-chapters/keras-chapters"
-    line = notebooks.setup_cell(repository, 1)
+    line = notebooks.setup_cell(repository, {"tensorflow": 1, "jax": 1, "torch": 1})
     for sources in (["import chapters"], [line, line]):
         notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
         with pytest.raises(ValueError, match="expected the install line"):

@@ -11,6 +11,7 @@ import pytest
 from IPython.core.displayhook import DisplayHook
 
 from chapters.tools import notebooks, rerun
+from chapters.tools.records import read_records
 
 NOTEBOOK_DIRECTORY = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK_PATHS = sorted(NOTEBOOK_DIRECTORY.glob("*.ipynb"))
@@ -58,8 +59,16 @@ def test_setup_cell_is_the_shared_one_with_this_chapters_cpu_time(notebook, repo
     assert code_cells(notebook)[0].source == expected, "run python -m chapters.tools.notebooks sync"
 
 
+def test_the_cpu_time_per_backend_is_the_records_wherever_they_have_one(
+    notebook, notebook_path, repository_root
+):
+    minutes = notebooks.full_mode_cpu_minutes(notebook)
+    recorded = notebooks.recorded_cpu_minutes(read_records(repository_root / "records"), notebook_path.stem)
+    assert minutes == minutes | recorded, "run python -m chapters.tools.notebooks sync"
+
+
 def test_colab_asks_for_a_gpu_exactly_when_full_mode_is_long_on_a_cpu(notebook):
-    if notebooks.wants_gpu_runtime(notebook):
+    if notebooks.wants_gpu_runtime(notebooks.full_mode_cpu_minutes(notebook)):
         assert notebook.metadata.get("accelerator") == "GPU", "run python -m chapters.tools.notebooks sync"
         assert notebook.metadata["colab"]["gpuType"] == "T4"
     else:
@@ -209,3 +218,28 @@ def test_sync_rewrites_badge_and_install_line_to_a_new_address(notebook_path, tm
     assert "colab.research.google.com/github/someone-else/fork/blob/main/notebooks/" in synced.cells[0].source
     assert f"git+{new_address}" in synced.cells[1].source
     assert not notebooks.sync_notebook(copy, new_address), "a second sync changes nothing"
+
+
+def test_sync_takes_each_backends_cpu_time_from_the_records_and_keeps_the_rest(notebook_path, tmp_path):
+    copy = tmp_path / notebook_path.name
+    copy.write_bytes(notebook_path.read_bytes())
+    before = notebooks.full_mode_cpu_minutes(nbformat.read(copy, as_version=4))
+    facts = {"notebook": notebook_path.stem, "mode": "full", "outcome": "passed", "device": "CPU"}
+    records = [
+        {**facts, "backend": "jax", "wall_seconds": 100 * 60},
+        {**facts, "backend": "jax", "wall_seconds": 120 * 60},
+        {**facts, "backend": "torch", "wall_seconds": 60 * 60, "device": "GPU (NVIDIA H100)"},
+        {**facts, "backend": "torch", "wall_seconds": 60 * 60, "outcome": "failed"},
+        {**facts, "backend": "torch", "wall_seconds": 60 * 60, "notebook": "00_another"},
+    ]
+    notebooks.sync_notebook(copy, notebooks.repository_url(notebook_path.parent.parent), records)
+    synced = nbformat.read(copy, as_version=4)
+    assert notebooks.full_mode_cpu_minutes(synced) == {**before, "jax": 110}
+    assert "jax=110," in synced.cells[1].source
+    assert synced.metadata["accelerator"] == "GPU", "110 minutes on JAX asks Colab for a GPU"
+
+
+def test_a_notebook_without_cpu_minutes_for_every_backend_is_refused():
+    notebook = nbformat.v4.new_notebook(metadata={"chapters": {"full_mode_cpu_minutes": {"jax": 3}}})
+    with pytest.raises(ValueError, match='"tensorflow": N, "jax": N, "torch": N'):
+        notebooks.full_mode_cpu_minutes(notebook)

@@ -2,8 +2,10 @@
 
 ``python -m chapters.tools.notebooks sync``: point every notebook's "Open in Colab" badge and setup cell
 (which holds the Colab install line) at the repository address in ``pyproject.toml``, its one home;
-write into the setup cell the chapter's full-mode time on a CPU, read from the notebook's metadata
-(``"chapters": {"full_mode_cpu_minutes": N}``), and ask Colab for a GPU runtime when that time is long.
+write into the setup cell the chapter's full-mode time on a CPU per backend, kept in the notebook's
+metadata (``"chapters": {"full_mode_cpu_minutes": {"tensorflow": N, "jax": N, "torch": N}}``) and
+taken from the run records in ``records/`` wherever they hold a passed full-mode run on a CPU; and
+ask Colab for a GPU runtime when that time is long on any backend.
 
 ``python -m chapters.tools.notebooks strip NOTEBOOK...``: after running a notebook, keep only the outputs
 of cells tagged ``nbval-check-output`` (nbval compares those) and drop every other output.
@@ -14,12 +16,16 @@ in a row, as a reader re-running cells does, in this environment (``KERAS_BACKEN
 """
 
 import re
+import statistics
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import nbformat
 
+from chapters.session import BACKENDS
 from chapters.tools import rerun
+from chapters.tools.records import read_records
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,8 +46,11 @@ CHAPTERS_MODE = "full"  # @param ["full", "quick"]
 
 import chapters
 
-session = chapters.setup(KERAS_BACKEND, CHAPTERS_MODE, full_mode_cpu_minutes={minutes})"""
-GPU_RUNTIME_MINUTES = 30  # a chapter whose full mode takes this long on a CPU opens on Colab with a GPU
+session = chapters.setup(
+    KERAS_BACKEND, CHAPTERS_MODE, full_mode_cpu_minutes=dict({minutes})
+)"""
+# A chapter whose full mode takes this long on a CPU, on any backend, opens on Colab with a GPU.
+GPU_RUNTIME_MINUTES = 30
 COLAB_GPU_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
 
 
@@ -69,38 +78,59 @@ def install_requirement(repository: str) -> str:
     return f"keras-chapters @ git+{repository}"
 
 
-def setup_cell(repository: str, full_mode_cpu_minutes: int) -> str:
-    """Return the source of the setup cell every notebook opens with, installing from ``repository``."""
-    return SETUP_CELL_TEMPLATE.format(
-        requirement=install_requirement(repository), minutes=full_mode_cpu_minutes
-    )
+def setup_cell(repository: str, full_mode_cpu_minutes: dict[str, int]) -> str:
+    """Return the source of the setup cell every notebook opens with, installing from ``repository``
+    and giving ``chapters.setup`` the chapter's full-mode minutes on a CPU per backend."""
+    minutes = ", ".join(f"{backend}={full_mode_cpu_minutes[backend]}" for backend in BACKENDS)
+    return SETUP_CELL_TEMPLATE.format(requirement=install_requirement(repository), minutes=minutes)
 
 
-def full_mode_cpu_minutes(notebook: nbformat.NotebookNode) -> int:
-    """Return the chapter's full-mode time on a 2-core CPU, in minutes, from the notebook's metadata."""
+def full_mode_cpu_minutes(notebook: nbformat.NotebookNode) -> dict[str, int]:
+    """Return the chapter's full-mode time on a 2-core CPU in minutes, per backend, from the notebook's
+    metadata."""
     minutes = notebook.metadata.get("chapters", {}).get("full_mode_cpu_minutes")
-    if not isinstance(minutes, int) or minutes < 1:
+    if not (
+        isinstance(minutes, dict)
+        and set(minutes) == set(BACKENDS)
+        and all(isinstance(value, int) and value >= 1 for value in minutes.values())
+    ):
+        example = ", ".join(f'"{backend}": N' for backend in BACKENDS)
         raise ValueError(
-            'the notebook\'s metadata needs "chapters": {"full_mode_cpu_minutes": N}, the measured '
-            f"full-mode time on a 2-core CPU in whole minutes (found {minutes!r})"
+            f'the notebook\'s metadata needs "chapters": {{"full_mode_cpu_minutes": {{{example}}}}}, '
+            f"the full-mode time on a 2-core CPU in whole minutes per backend (found {minutes!r})"
         )
     return minutes
 
 
-def wants_gpu_runtime(notebook: nbformat.NotebookNode) -> bool:
-    """Return whether the notebook asks Colab for a GPU: full mode takes too long on a CPU."""
-    return full_mode_cpu_minutes(notebook) >= GPU_RUNTIME_MINUTES
+def recorded_cpu_minutes(records: Iterable[dict], notebook: str) -> dict[str, int]:
+    """Return, per backend, the minutes ``notebook``'s passed full-mode runs on a CPU took (the mean
+    over its records, rounded, at least 1); a backend with no such record is left out."""
+    seconds: dict[str, list[float]] = {}
+    for record in records:
+        counts = record["mode"] == "full" and record["outcome"] == "passed" and record["device"] == "CPU"
+        if counts and record["notebook"] == notebook:
+            seconds.setdefault(record["backend"], []).append(record["wall_seconds"])
+    return {backend: max(1, round(statistics.mean(times) / 60)) for backend, times in seconds.items()}
 
 
-def sync_notebook(path: Path, repository: str) -> bool:
-    """Point ``path``'s badge and setup cell at ``repository``, write its CPU time into the setup cell
-    and its Colab runtime into the metadata; return whether the file changed."""
+def wants_gpu_runtime(full_mode_cpu_minutes: dict[str, int]) -> bool:
+    """Return whether a chapter with these full-mode minutes on a CPU per backend asks Colab for a
+    GPU: full mode takes too long on a CPU on some backend."""
+    return max(full_mode_cpu_minutes.values()) >= GPU_RUNTIME_MINUTES
+
+
+def sync_notebook(path: Path, repository: str, records: Iterable[dict] = ()) -> bool:
+    """Point ``path``'s badge and setup cell at ``repository``; take its CPU time per backend from
+    ``records`` where they have it (else keep the metadata's), write it into the metadata and the
+    setup cell, and its Colab runtime into the metadata; return whether the file changed."""
     notebook = nbformat.read(path, as_version=4)
     header, setup = notebook.cells[0], notebook.cells[1]
+    minutes = full_mode_cpu_minutes(notebook) | recorded_cpu_minutes(records, path.stem)
     new_header = BADGE_PATTERN.sub(lambda _: colab_badge(repository, path.name), header.source)
-    new_setup = setup_cell(repository, full_mode_cpu_minutes(notebook))
+    new_setup = setup_cell(repository, minutes)
     new_metadata = {key: value for key, value in notebook.metadata.items() if key not in COLAB_GPU_METADATA}
-    if wants_gpu_runtime(notebook):
+    new_metadata["chapters"] = {**new_metadata.get("chapters", {}), "full_mode_cpu_minutes": minutes}
+    if wants_gpu_runtime(minutes):
         new_metadata.update(COLAB_GPU_METADATA)
     if (new_header, new_setup, new_metadata) == (header.source, setup.source, dict(notebook.metadata)):
         return False
@@ -144,9 +174,9 @@ def main(arguments: list[str]) -> None:
     """Run ``sync`` (every notebook under ./notebooks), ``strip NOTEBOOK...`` or ``rerun NOTEBOOK...``."""
     command, paths = (arguments[0], arguments[1:]) if arguments else ("", [])
     if command == "sync":
-        repository = repository_url(Path("."))
+        repository, records = repository_url(Path(".")), read_records(Path("records"))
         for path in sorted(Path("notebooks").glob("*.ipynb")):
-            if sync_notebook(path, repository):
+            if sync_notebook(path, repository, records):
                 print(f"updated {path}")
     elif command == "strip" and paths:
         for path in paths:
