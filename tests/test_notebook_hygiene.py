@@ -220,7 +220,9 @@ def test_sync_rewrites_badge_and_install_line_to_a_new_address(notebook_path, tm
     assert not notebooks.sync_notebook(copy, new_address), "a second sync changes nothing"
 
 
-def test_sync_takes_each_backends_cpu_time_from_the_records_and_keeps_the_rest(notebook_path, tmp_path):
+def test_sync_takes_each_backends_cpu_time_from_the_records_and_keeps_the_rest(
+    notebook_path, repository_root, tmp_path
+):
     copy = tmp_path / notebook_path.name
     copy.write_bytes(notebook_path.read_bytes())
     before = notebooks.full_mode_cpu_minutes(nbformat.read(copy, as_version=4))
@@ -232,7 +234,7 @@ def test_sync_takes_each_backends_cpu_time_from_the_records_and_keeps_the_rest(n
         {**facts, "backend": "torch", "wall_seconds": 60 * 60, "outcome": "failed"},
         {**facts, "backend": "torch", "wall_seconds": 60 * 60, "notebook": "00_another"},
     ]
-    notebooks.sync_notebook(copy, notebooks.repository_url(notebook_path.parent.parent), records)
+    notebooks.sync_notebook(copy, notebooks.repository_url(repository_root), records)
     synced = nbformat.read(copy, as_version=4)
     assert notebooks.full_mode_cpu_minutes(synced) == {**before, "jax": 110}
     assert "jax=110," in synced.cells[1].source
