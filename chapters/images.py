@@ -147,6 +147,15 @@ VGG16_WEIGHTS_FILE = "vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"
 VGG16_WEIGHTS_URL = "https://storage.googleapis.com/tensorflow/keras-applications/vgg16/" + VGG16_WEIGHTS_FILE
 VGG16_WEIGHTS_MD5 = "6d6bbae143d832006294945121d1f1fc"
 BASES = ("vgg16", "mobilenet_025")
+# Printed when VGG16 is chosen on a CPU. The ratio is one photo's time through each base on a 2-core
+# CPU, by backend and image size (benchmarks/vgg16_on_cpu.py); the chapters' CPU records are MobileNet's.
+VGG16_ON_CPU_NOTE = (
+    "VGG16 on a CPU: a photo takes 7 to 50 times as long through it as through MobileNet, and the CPU\n"
+    "times this notebook states for full mode were measured with MobileNet. The notebook's opening\n"
+    "paragraph on run time estimates VGG16's. For VGG16 at a good pace, use a GPU (Colab: Runtime >\n"
+    'Change runtime type); to stay on this CPU, choose "mobilenet_025" (preferred_base, in the\n'
+    "parameters cell)."
+)
 
 
 def cache_vgg16_weights() -> Path:
@@ -179,7 +188,7 @@ def pretrained_base(preferred: str) -> str:
 
     ``preferred`` is returned when its weights are in the Keras cache or can be put there. When
     VGG16's cannot be downloaded (offline, for instance) this says so and returns "mobilenet_025",
-    whose weights the offline mirror provides.
+    whose weights the offline mirror provides. VGG16 on a CPU comes with a note on how long it takes.
     """
     if preferred not in BASES:
         raise ValueError(f"No pretrained base {preferred!r}: choose 'vgg16' or 'mobilenet_025'.")
@@ -192,6 +201,17 @@ def pretrained_base(preferred: str) -> str:
                 "Using MobileNet (alpha 0.25) instead, whose weights the offline mirror provides."
             )
         else:
+            if _computes_on_cpu():
+                print(VGG16_ON_CPU_NOTE)
             return "vgg16"
     cache_mobilenet_weights()
     return "mobilenet_025"
+
+
+def _computes_on_cpu() -> bool:
+    """Return whether Keras's backend computes on a CPU."""
+    import keras
+
+    from chapters import session
+
+    return session.device_name(keras.backend.backend()) == "CPU"

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from chapters import images
+from chapters import images, session
 
 
 @pytest.fixture
@@ -73,8 +73,17 @@ def test_vgg16_weights_are_fetched_where_keras_applications_looks_for_them(monke
     monkeypatch.setattr(
         keras.utils, "get_file", lambda *arguments, **options: fetched.append(arguments) or "x"
     )
+    monkeypatch.setattr(session, "device_name", lambda backend: "GPU (NVIDIA H100)")
     assert images.pretrained_base("vgg16") == "vgg16" and capsys.readouterr().out == ""
     assert fetched == [(images.VGG16_WEIGHTS_FILE, vgg16.WEIGHTS_PATH_NO_TOP)]
+
+
+def test_vgg16_on_a_cpu_comes_with_how_long_it_takes_and_what_to_do_instead(monkeypatch, capsys):
+    monkeypatch.setattr(keras.utils, "get_file", lambda *arguments, **options: "x")
+    monkeypatch.setattr(session, "device_name", lambda backend: "CPU")
+    assert images.pretrained_base("vgg16") == "vgg16"
+    note = capsys.readouterr().out
+    assert "measured with MobileNet" in note and "use a GPU" in note and '"mobilenet_025"' in note
 
 
 def test_without_vgg16_weights_mobilenet_is_used_and_the_reader_told(shared_mirror, monkeypatch, capsys):
