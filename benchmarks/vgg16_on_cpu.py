@@ -95,12 +95,11 @@ def chapter_11_with_vgg16(backend: str) -> dict:
     """Return the runner's record of chapter 11 in full mode on ``backend`` with random-weight VGG16."""
     notebook = nbformat.read(REPOSITORY / "notebooks" / "11_interpreting_convnets.ipynb", as_version=4)
     notebook.cells.insert(2, nbformat.v4.new_code_cell(RANDOM_VGG16_CELL))
-    with tempfile.TemporaryDirectory(prefix="vgg16-on-cpu-") as scratch:
+    runs = REPOSITORY / "runs"  # the runner's own folder, not committed; inside the checkout, so the
+    runs.mkdir(exist_ok=True)  # runner's kernel imports this checkout's helper package
+    with tempfile.TemporaryDirectory(prefix="vgg16-on-cpu-", dir=runs) as scratch:
         path = Path(scratch) / "11_interpreting_convnets.ipynb"
         nbformat.write(notebook, path)
-        os.environ["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [str(REPOSITORY), os.environ.get("PYTHONPATH")])
-        )
         return run.run_notebook(run.Run(path, backend, "full", 42), Path(scratch), Path(scratch))
 
 
