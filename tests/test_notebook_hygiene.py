@@ -10,6 +10,7 @@ import nbformat
 import pytest
 from IPython.core.displayhook import DisplayHook
 
+from chapters.session import BACKENDS
 from chapters.tools import notebooks, rerun
 from chapters.tools.records import read_records
 
@@ -46,6 +47,10 @@ def test_header_has_title_badge_goals_and_run_time(notebook, notebook_path, repo
         "the Colab badge must follow pyproject.toml (python -m chapters.tools.notebooks sync)"
     )
     assert "**After this chapter you can**" in header.source
+    assert notebooks.QUICK_MODE_PATTERN.search(header.source), (
+        f"the header's run time should open with a line {notebooks.QUICK_MODE_START!r}... "
+        "(python -m chapters.tools.notebooks sync writes the times from the quick-mode records)"
+    )
     run_time = " ".join(header.source[header.source.index("**Run time:**") :].split()).lower()
     for words in ("quick mode", "full mode", "cpu", "gpu"):
         assert words in run_time, (
@@ -65,6 +70,18 @@ def test_the_cpu_time_per_backend_is_the_records_wherever_they_have_one(
     minutes = notebooks.full_mode_cpu_minutes(notebook)
     recorded = notebooks.recorded_cpu_minutes(read_records(repository_root / "records"), notebook_path.stem)
     assert minutes == minutes | recorded, "run python -m chapters.tools.notebooks sync"
+
+
+def test_the_headers_quick_mode_times_are_the_records_wherever_they_time_every_backend(
+    notebook, notebook_path, repository_root
+):
+    seconds = notebooks.recorded_cpu_seconds(
+        read_records(repository_root / "records"), notebook_path.stem, "quick"
+    )
+    if set(seconds) == set(BACKENDS):
+        assert notebooks.quick_mode_sentence(seconds) in notebook.cells[0].source, (
+            "run python -m chapters.tools.notebooks sync"
+        )
 
 
 def test_colab_asks_for_a_gpu_exactly_when_full_mode_is_long_on_a_cpu(notebook):
@@ -239,6 +256,32 @@ def test_sync_takes_each_backends_cpu_time_from_the_records_and_keeps_the_rest(
     assert notebooks.full_mode_cpu_minutes(synced) == {**before, "jax": 110}
     assert "jax=110," in synced.cells[1].source
     assert synced.metadata["accelerator"] == "GPU", "110 minutes on JAX asks Colab for a GPU"
+
+
+def test_sync_writes_the_quick_mode_times_only_from_records_of_every_backend(
+    notebook_path, repository_root, tmp_path
+):
+    copy = tmp_path / notebook_path.name
+    copy.write_bytes(notebook_path.read_bytes())
+    repository = notebooks.repository_url(repository_root)
+    facts = {"notebook": notebook_path.stem, "mode": "quick", "outcome": "passed", "device": "CPU"}
+    records = [
+        {**facts, "backend": "tensorflow", "wall_seconds": 20},
+        {**facts, "backend": "tensorflow", "wall_seconds": 30},
+        {**facts, "backend": "jax", "wall_seconds": 130},
+        {**facts, "backend": "jax", "wall_seconds": 5, "outcome": "failed"},
+        {**facts, "backend": "torch", "wall_seconds": 5, "mode": "full"},
+    ]
+    header_before = nbformat.read(copy, as_version=4).cells[0].source
+    notebooks.sync_notebook(copy, repository, records)
+    assert nbformat.read(copy, as_version=4).cells[0].source == header_before, "no PyTorch record: kept"
+    notebooks.sync_notebook(copy, repository, [*records, {**facts, "backend": "torch", "wall_seconds": 9}])
+    header = nbformat.read(copy, as_version=4).cells[0].source
+    sentence = f"{notebooks.QUICK_MODE_START}TensorFlow 25 s, JAX 2.2 min, PyTorch 9 s."
+    assert sentence in header.splitlines()
+    assert header.replace(sentence, "") == notebooks.QUICK_MODE_PATTERN.sub("", header_before), (
+        "only the quick-mode line changes"
+    )
 
 
 def test_a_notebook_without_cpu_minutes_for_every_backend_is_refused():

@@ -4,8 +4,10 @@
 (which holds the Colab install line) at the repository address in ``pyproject.toml``, its one home;
 write into the setup cell the chapter's full-mode time on a CPU per backend, kept in the notebook's
 metadata (``"chapters": {"full_mode_cpu_minutes": {"tensorflow": N, "jax": N, "torch": N}}``) and
-taken from the run records in ``records/`` wherever they hold a passed full-mode run on a CPU; and
-ask Colab for a GPU runtime when that time is long on any backend.
+taken from the run records in ``records/`` wherever they hold a passed full-mode run on a CPU; write
+the header's quick-mode sentence (``**Run time:** quick mode on a 2-core CPU, ...``) from the passed
+quick-mode runs on a CPU in the records, where they have one for every backend; and ask Colab for a
+GPU runtime when the full-mode time is long on any backend.
 
 ``python -m chapters.tools.notebooks strip NOTEBOOK...``: after running a notebook, keep only the outputs
 of cells tagged ``nbval-check-output`` (nbval compares those) and drop every other output.
@@ -26,6 +28,7 @@ import nbformat
 from chapters.session import BACKENDS
 from chapters.tools import rerun
 from chapters.tools.records import read_records
+from chapters.tools.report import BACKEND_TITLES, duration
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -35,6 +38,9 @@ else:  # pragma: no cover - Python 3.10
 CHECKED_OUTPUT_TAG = "nbval-check-output"  # nbval's cell tag: compare this cell's output with the stored one
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 BADGE_PATTERN = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
+# The header's first line of run time, written by sync from the quick-mode records: the rest is prose.
+QUICK_MODE_START = "**Run time:** quick mode on a 2-core CPU, each run alone: "
+QUICK_MODE_PATTERN = re.compile(rf"^{re.escape(QUICK_MODE_START)}.*$", re.MULTILINE)
 SETUP_CELL_TEMPLATE = """\
 # Setup, the same in every chapter: install the helpers on Colab, choose the backend and the mode, seed.
 import sys
@@ -102,15 +108,29 @@ def full_mode_cpu_minutes(notebook: nbformat.NotebookNode) -> dict[str, int]:
     return minutes
 
 
+def recorded_cpu_seconds(records: Iterable[dict], notebook: str, mode: str) -> dict[str, float]:
+    """Return, per backend, the seconds ``notebook``'s passed runs in ``mode`` on a CPU took (the
+    mean over its records); a backend with no such record is left out."""
+    seconds: dict[str, list[float]] = {}
+    for record in records:
+        counts = record["mode"] == mode and record["outcome"] == "passed" and record["device"] == "CPU"
+        if counts and record["notebook"] == notebook:
+            seconds.setdefault(record["backend"], []).append(record["wall_seconds"])
+    return {backend: statistics.mean(times) for backend, times in seconds.items()}
+
+
 def recorded_cpu_minutes(records: Iterable[dict], notebook: str) -> dict[str, int]:
     """Return, per backend, the minutes ``notebook``'s passed full-mode runs on a CPU took (the mean
     over its records, rounded, at least 1); a backend with no such record is left out."""
-    seconds: dict[str, list[float]] = {}
-    for record in records:
-        counts = record["mode"] == "full" and record["outcome"] == "passed" and record["device"] == "CPU"
-        if counts and record["notebook"] == notebook:
-            seconds.setdefault(record["backend"], []).append(record["wall_seconds"])
-    return {backend: max(1, round(statistics.mean(times) / 60)) for backend, times in seconds.items()}
+    seconds = recorded_cpu_seconds(records, notebook, "full")
+    return {backend: max(1, round(mean / 60)) for backend, mean in seconds.items()}
+
+
+def quick_mode_sentence(seconds: dict[str, float]) -> str:
+    """Return the header's quick-mode sentence giving these seconds per backend (``**Run time:**
+    quick mode on a 2-core CPU, each run alone: TensorFlow 27 s, JAX 40 s, PyTorch 38 s.``)."""
+    times = ", ".join(f"{BACKEND_TITLES[backend]} {duration(seconds[backend])}" for backend in BACKENDS)
+    return f"{QUICK_MODE_START}{times}."
 
 
 def wants_gpu_runtime(full_mode_cpu_minutes: dict[str, int]) -> bool:
@@ -120,13 +140,19 @@ def wants_gpu_runtime(full_mode_cpu_minutes: dict[str, int]) -> bool:
 
 
 def sync_notebook(path: Path, repository: str, records: Iterable[dict] = ()) -> bool:
-    """Point ``path``'s badge and setup cell at ``repository``; take its CPU time per backend from
-    ``records`` where they have it (else keep the metadata's), write it into the metadata and the
-    setup cell, and its Colab runtime into the metadata; return whether the file changed."""
+    """Point ``path``'s badge and setup cell at ``repository``; take its full-mode CPU time per
+    backend from ``records`` where they have it (else keep the metadata's), write it into the metadata
+    and the setup cell, and its Colab runtime into the metadata; write the header's quick-mode
+    sentence from ``records`` where they time every backend (else keep it); return whether the file
+    changed."""
     notebook = nbformat.read(path, as_version=4)
     header, setup = notebook.cells[0], notebook.cells[1]
+    records = list(records)
     minutes = full_mode_cpu_minutes(notebook) | recorded_cpu_minutes(records, path.stem)
     new_header = BADGE_PATTERN.sub(lambda _: colab_badge(repository, path.name), header.source)
+    quick_seconds = recorded_cpu_seconds(records, path.stem, "quick")
+    if set(quick_seconds) == set(BACKENDS):
+        new_header = QUICK_MODE_PATTERN.sub(lambda _: quick_mode_sentence(quick_seconds), new_header)
     new_setup = setup_cell(repository, minutes)
     new_metadata = {key: value for key, value in notebook.metadata.items() if key not in COLAB_GPU_METADATA}
     new_metadata["chapters"] = {**new_metadata.get("chapters", {}), "full_mode_cpu_minutes": minutes}
