@@ -243,11 +243,13 @@ def test_sync_takes_each_backends_cpu_time_from_the_records_and_keeps_the_rest(
     copy = tmp_path / notebook_path.name
     copy.write_bytes(notebook_path.read_bytes())
     before = notebooks.full_mode_cpu_minutes(nbformat.read(copy, as_version=4))
-    facts = {"notebook": notebook_path.stem, "mode": "full", "outcome": "passed", "device": "CPU"}
+    machine = "CPU, 2-core AMD EPYC 7B13"
+    facts = {"notebook": notebook_path.stem, "mode": "full", "outcome": "passed", "machine": machine}
     records = [
         {**facts, "backend": "jax", "wall_seconds": 100 * 60},
         {**facts, "backend": "jax", "wall_seconds": 120 * 60},
-        {**facts, "backend": "torch", "wall_seconds": 60 * 60, "device": "GPU (NVIDIA H100)"},
+        {**facts, "backend": "torch", "wall_seconds": 60 * 60, "machine": "GPU (NVIDIA H100), 16-core host"},
+        {**facts, "backend": "torch", "wall_seconds": 60 * 60, "machine": "CPU, 16-core Intel Xeon"},
         {**facts, "backend": "torch", "wall_seconds": 60 * 60, "outcome": "failed"},
         {**facts, "backend": "torch", "wall_seconds": 60 * 60, "notebook": "00_another"},
     ]
@@ -264,9 +266,11 @@ def test_sync_writes_the_quick_mode_times_only_from_records_of_every_backend(
     copy = tmp_path / notebook_path.name
     copy.write_bytes(notebook_path.read_bytes())
     repository = notebooks.repository_url(repository_root)
-    facts = {"notebook": notebook_path.stem, "mode": "quick", "outcome": "passed", "device": "CPU"}
+    machine = "CPU, 2-core AMD EPYC 7B13"
+    facts = {"notebook": notebook_path.stem, "mode": "quick", "outcome": "passed", "machine": machine}
     records = [
         {**facts, "backend": "tensorflow", "wall_seconds": 20},
+        {**facts, "backend": "tensorflow", "wall_seconds": 10, "machine": "CPU, 16-core Intel Xeon"},
         {**facts, "backend": "tensorflow", "wall_seconds": 30},
         {**facts, "backend": "jax", "wall_seconds": 130},
         {**facts, "backend": "jax", "wall_seconds": 5, "outcome": "failed"},

@@ -3,11 +3,11 @@
 ``python -m chapters.tools.notebooks sync``: point every notebook's "Open in Colab" badge and setup cell
 (which holds the Colab install line) at the repository address in ``pyproject.toml``, its one home;
 write into the setup cell the chapter's full-mode time on a CPU per backend, kept in the notebook's
-metadata (``"chapters": {"full_mode_cpu_minutes": {"tensorflow": N, "jax": N, "torch": N}}``) and
-taken from the run records in ``records/`` wherever they hold a passed full-mode run on a CPU; write
+metadata (``"chapters": {"full_mode_cpu_minutes": {"tensorflow": N, "jax": N, "torch": N}}``) and taken
+from the run records in ``records/`` wherever they hold a passed full-mode run on a 2-core CPU; write
 the header's quick-mode sentence (``**Run time:** quick mode on a 2-core CPU, ...``) from the passed
-quick-mode runs on a CPU in the records, where they have one for every backend; and ask Colab for a
-GPU runtime when the full-mode time is long on any backend.
+quick-mode runs on a 2-core CPU in the records, where they have one for every backend; and ask Colab for
+a GPU runtime when the full-mode time is long on any backend.
 
 ``python -m chapters.tools.notebooks strip NOTEBOOK...``: after running a notebook, keep only the outputs
 of cells tagged ``nbval-check-output`` (nbval compares those) and drop every other output.
@@ -55,6 +55,8 @@ import chapters
 session = chapters.setup(
     KERAS_BACKEND, CHAPTERS_MODE, full_mode_cpu_minutes=dict({minutes})
 )"""
+# The machine the notebooks give their times for, as records name it: CI's, a 2-core CPU.
+MACHINE_OF_THE_TIMES = "CPU, 2-core "
 # A chapter whose full mode takes this long on a CPU, on any backend, opens on Colab with a GPU.
 GPU_RUNTIME_MINUTES = 30
 COLAB_GPU_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
@@ -109,12 +111,12 @@ def full_mode_cpu_minutes(notebook: nbformat.NotebookNode) -> dict[str, int]:
 
 
 def recorded_cpu_seconds(records: Iterable[dict], notebook: str, mode: str) -> dict[str, float]:
-    """Return, per backend, the seconds ``notebook``'s passed runs in ``mode`` on a CPU took (the
-    mean over its records); a backend with no such record is left out."""
+    """Return, per backend, the seconds ``notebook``'s passed runs in ``mode`` on a 2-core CPU took
+    (the mean over its records); a backend with no such record is left out."""
     seconds: dict[str, list[float]] = {}
     for record in records:
-        counts = record["mode"] == mode and record["outcome"] == "passed" and record["device"] == "CPU"
-        if counts and record["notebook"] == notebook:
+        counts = record["mode"] == mode and record["outcome"] == "passed"
+        if counts and record["machine"].startswith(MACHINE_OF_THE_TIMES) and record["notebook"] == notebook:
             seconds.setdefault(record["backend"], []).append(record["wall_seconds"])
     return {backend: statistics.mean(times) for backend, times in seconds.items()}
 
