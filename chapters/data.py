@@ -262,6 +262,14 @@ class Dataset:
 
 @cache
 def _manifest_document() -> dict:
+    """Return the manifest as parsed JSON: the checkout's ``data/datasets.json`` when the package
+    runs from a checkout (an editable install, a worktree, a folder on ``PYTHONPATH``), which is
+    where ``chapters.manifest`` then resolves only through an install, if at all; else the copy
+    installed with the package as ``chapters.manifest``."""
+    checkout = Path(__file__).resolve().parent.parent
+    in_checkout = checkout / "data" / "datasets.json"
+    if (checkout / "pyproject.toml").is_file() and in_checkout.is_file():
+        return json.loads(in_checkout.read_text())
     return json.loads(resources.files("chapters.manifest").joinpath("datasets.json").read_text())
 
 

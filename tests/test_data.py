@@ -4,6 +4,7 @@ server standing in for the official source), offline mirror, missing everywhere,
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -164,6 +165,30 @@ def test_a_mirror_variable_pointing_elsewhere_is_explained(keras_cache, tmp_path
 def test_an_unknown_dataset_name_lists_the_known_ones():
     with pytest.raises(KeyError, match="mnist"):
         data.fetch("minst")
+
+
+def test_a_checkout_on_the_python_path_reads_its_own_manifest_not_an_installed_one(tmp_path):
+    """A worktree or a bare checkout (the runner puts the notebook's checkout first on PYTHONPATH):
+    its own data/datasets.json, even beside an editable install of another checkout."""
+    repository = Path(data.__file__).resolve().parent.parent
+    checkout = tmp_path / "checkout"
+    for name in ("chapters", "data"):
+        shutil.copytree(repository / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(repository / "pyproject.toml", checkout)
+    manifest = json.loads((checkout / "data" / "datasets.json").read_text())
+    manifest["datasets"]["only_in_this_checkout"] = manifest["datasets"]["mnist"]
+    (checkout / "data" / "datasets.json").write_text(json.dumps(manifest))
+    code = "from chapters import data; print(data.__file__, 'only_in_this_checkout' in data.manifest())"
+    environment = {**os.environ, "PYTHONPATH": str(checkout)}
+    printed = subprocess.run(
+        [sys.executable, "-c", code],
+        env=environment,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert printed == [str(checkout / "chapters" / "data.py"), "True"]
 
 
 # Corrupt: detected by sha256, refused, never used; a retry after the fix works.

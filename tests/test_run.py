@@ -1,7 +1,9 @@
 """The course runner (chapters.tools.run) on a tiny notebook, in a real kernel: a run that passes, a
 failing assertion, an error, parameters overridden as papermill does, and what the record holds."""
 
+import importlib.metadata
 import json
+import platform
 import subprocess
 from pathlib import Path
 
@@ -185,3 +187,15 @@ def test_commit_counts_changes_a_run_depends_on_not_records_or_markdown(tmp_path
     (tmp_path / "notebooks/records/c.json").unlink()
     (tmp_path / "notebooks/notes.md").write_text("Markdown anywhere\n")
     assert records.git_commit(tmp_path / "notebooks") == commit
+
+
+def test_versions_name_tensorflows_cpu_only_build_where_it_stands_in(monkeypatch):
+    installed = {"keras": "3.15.1", "tensorflow-cpu": "2.21.0", "jax": "0.11.2"}
+
+    def version(name):
+        if name not in installed:
+            raise importlib.metadata.PackageNotFoundError(name)
+        return installed[name]
+
+    monkeypatch.setattr(importlib.metadata, "version", version)
+    assert records.package_versions() == {"python": platform.python_version(), **installed}

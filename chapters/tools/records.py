@@ -18,7 +18,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGES = ("keras", "tensorflow", "jax", "jaxlib", "torch", "numpy", "tensorflow-datasets")
+# tensorflow-cpu: TensorFlow's CPU-only build, which serves the tf.data pipelines beside JAX or
+# PyTorch where the full one cannot be installed (a GPU machine whose CUDA it does not match).
+PACKAGES = ("keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "torch", "numpy", "tensorflow-datasets")
 FACTS_PREFIX = "chapters-kernel-facts: "
 # Run in the notebook's kernel after its cells: what only the kernel knows.
 FACTS_PROBE = "from chapters.tools.records import print_kernel_facts\nprint_kernel_facts()"
