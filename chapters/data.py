@@ -784,7 +784,7 @@ def _not_found_message(
         f"  - connect to the internet and run this cell again;\n"
         f"  - download {data_file.url} elsewhere and copy {_what_to_copy(dataset, data_file)} to {target};\n"
         f"  - set {MIRROR_VARIABLE} to a mirror folder holding {dataset.mirror_dir}/{data_file.name} "
-        "and listing it in SHA256SUMS (see the README's offline section)."
+        "and listing it in SHA256SUMS (see docs/offline.md in the course's repository)."
     )
 
 

@@ -1,4 +1,4 @@
-"""The README's tables made from run records (chapters.tools.report)."""
+"""The results tables made from run records (chapters.tools.report)."""
 
 from pathlib import Path
 
@@ -166,9 +166,9 @@ def test_missing_markers_and_missing_records_are_refused(tmp_path):
         report.main(["--records", str(tmp_path)])
 
 
-def test_the_readme_tables_are_those_the_committed_records_make():
+def test_the_results_tables_are_those_the_committed_records_make():
     root = Path(__file__).resolve().parent.parent
-    readme = (root / "README.md").read_text()
-    assert report.with_tables(readme, records.read_records(root / "records")) == readme, (
-        "the README's results tables differ from the records: run python -m chapters.tools.report --write README.md"
+    page = (root / "docs" / "results.md").read_text()
+    assert report.with_tables(page, records.read_records(root / "records")) == page, (
+        "the results tables differ from the records: run python -m chapters.tools.report --write docs/results.md"
     )

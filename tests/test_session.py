@@ -55,7 +55,7 @@ TORCH_INSTALLED = importlib.util.find_spec("torch") is not None
         pytest.param(
             "torch",
             marks=pytest.mark.skipif(
-                not TORCH_INSTALLED, reason="PyTorch is an optional install (README: Set up)"
+                not TORCH_INSTALLED, reason="PyTorch is an optional install (docs/setup.md)"
             ),
         ),
     ],

@@ -1,7 +1,7 @@
-"""The README's results tables, made from run records (``chapters.tools.run``).
+"""The results tables of ``docs/results.md``, made from run records (``chapters.tools.run``).
 
-    python -m chapters.tools.report                 # print the tables made from records/
-    python -m chapters.tools.report --write README.md
+    python -m chapters.tools.report                         # print the tables made from records/
+    python -m chapters.tools.report --write docs/results.md
 
 Three tables: full-mode results (each checked figure with a target, against it, per backend, with
 machine, time and when and at which commit it was recorded), the whole course's full-mode time per
@@ -182,7 +182,7 @@ def replace_between_markers(text: str, name: str, table: str) -> str:
 
 
 def with_tables(text: str, records: list[dict]) -> str:
-    """Return ``text`` (the README) with the three tables, made from ``records``, between their
+    """Return ``text`` (``docs/results.md``) with the three tables, made from ``records``, between their
     markers."""
     tables = {"full": results_table(records), "course": course_table(records), "quick": quick_table(records)}
     for name, table in tables.items():

@@ -10,8 +10,8 @@ kernel imports the helper package from the checkout the notebook is in (a worktr
 worktree's package, not the one installed), so the record's commit names the code that ran. A ``-p``
 value goes into a cell placed after the one tagged ``parameters``, as papermill does. The
 executed notebook goes to ``--out`` (``runs/``), the record (see ``chapters.tools.records``) to
-``--records`` (``records/``), and ``python -m chapters.tools.report`` makes the README's tables
-from the records. Exits with status 1 if any run failed.
+``--records`` (``records/``), and ``python -m chapters.tools.report`` makes the tables of
+docs/results.md from the records. Exits with status 1 if any run failed.
 """
 
 import argparse
