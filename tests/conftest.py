@@ -16,12 +16,47 @@ def repository_root() -> Path:
     return REPOSITORY_ROOT
 
 
+# Read once, before any test's monkeypatch (keras_cache removes the variable) can hide it.
+MIRROR_NAMED = os.environ.get("CHAPTERS_MIRROR", "").strip()
+MIRROR_BESIDE = REPOSITORY_ROOT.parent / "shared" / "data"
+
+
 @pytest.fixture(scope="session")
 def shared_mirror() -> Path:
-    """The offline mirror CI uses: $CHAPTERS_MIRROR, else ../shared/data beside the repository."""
-    mirror = Path(os.environ.get("CHAPTERS_MIRROR") or REPOSITORY_ROOT.parent / "shared" / "data").resolve()
-    assert (mirror / "SHA256SUMS").is_file(), f"the offline mirror is expected at {mirror}"
-    return mirror
+    """The offline mirror of the real datasets, for the tests whose subject is that data itself:
+    $CHAPTERS_MIRROR, which must then be a mirror, else ../shared/data beside the repository when it
+    holds one. Without either (a fresh clone) the test is skipped, saying how to supply it."""
+    if MIRROR_NAMED:
+        mirror = Path(MIRROR_NAMED).expanduser().resolve()
+        assert (mirror / "SHA256SUMS").is_file(), (
+            f"CHAPTERS_MIRROR={MIRROR_NAMED} is not an offline mirror: {mirror / 'SHA256SUMS'} is missing"
+        )
+        return mirror
+    if (MIRROR_BESIDE / "SHA256SUMS").is_file():
+        return MIRROR_BESIDE.resolve()
+    pytest.skip(
+        "needs the real datasets of the offline mirror: set CHAPTERS_MIRROR to the mirror folder "
+        f"(docs/offline.md describes it), or put it at {MIRROR_BESIDE}"
+    )
+
+
+@pytest.fixture(scope="session")
+def small_mirror(tmp_path_factory) -> Path:
+    """A small mirror built for the tests, in the shared mirror's layout: small MNIST, cats vs dogs,
+    Beijing, GloVe and aclImdb files and MobileNet's weights, listed in SHA256SUMS (tests/small_mirror.py).
+    Never written to by a test."""
+    import small_mirror
+
+    return small_mirror.build(tmp_path_factory.mktemp("small-mirror"))
+
+
+@pytest.fixture(scope="session")
+def small_tfds_mirror(tmp_path_factory) -> Path:
+    """A mirror holding a small TFDS build of mnist alone, listed in SHA256SUMS (tests/small_mirror.py)."""
+    pytest.importorskip("tensorflow_datasets")
+    import small_mirror
+
+    return small_mirror.build_tfds(tmp_path_factory.mktemp("small-tfds-mirror"))
 
 
 @pytest.fixture

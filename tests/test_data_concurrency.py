@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from small_mirror import CATS_VS_DOGS_IMAGES, TFDS_TEST, review_archive, review_mirror
 
 from chapters import data
 
@@ -69,9 +70,9 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(str(path) for path in folder.rglob(f"{STAGING}*"))
 
 
-def test_processes_loading_mnist_at_once_all_get_the_whole_dataset(tmp_path, shared_mirror):
+def test_processes_loading_mnist_at_once_all_get_the_whole_dataset(tmp_path, small_mirror):
     expected = [
-        hashlib.sha256(data.read_idx(shared_mirror / "mnist" / name).tobytes()).hexdigest()
+        hashlib.sha256(data.read_idx(small_mirror / "mnist" / name).tobytes()).hexdigest()
         for name in ("train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
     ]
     script = (
@@ -86,15 +87,15 @@ print(json.dumps([hashlib.sha256(array.tobytes()).hexdigest() for array in (trai
     )
     for round_number in range(3):
         keras_home = tmp_path / f"round-{round_number}"
-        results = run_at_once(script, environment(keras_home, shared_mirror), count=3)
+        results = run_at_once(script, environment(keras_home, small_mirror), count=3)
         assert results == [expected] * 3
         assert leftovers(keras_home) == []
 
 
-def test_processes_building_cats_vs_dogs_at_once_read_every_image(tmp_path, shared_mirror):
+def test_processes_building_cats_vs_dogs_at_once_read_every_image(tmp_path, small_mirror):
     listed = {
         path.removeprefix("cats_vs_dogs/"): digest
-        for path, digest in data._mirror_checksums(shared_mirror).items()
+        for path, digest in data._mirror_checksums(small_mirror).items()
         if path.startswith("cats_vs_dogs/")
     }
     script = (
@@ -112,33 +113,10 @@ print(json.dumps({
     )
     for round_number in range(2):
         keras_home = tmp_path / f"round-{round_number}"
-        results = run_at_once(script, environment(keras_home, shared_mirror), count=3)
+        results = run_at_once(script, environment(keras_home, small_mirror), count=3)
         assert all(result == listed for result in results), "a process read a missing or changed image"
-        assert len(listed) == 4000
+        assert len(listed) == CATS_VS_DOGS_IMAGES
         assert leftovers(keras_home) == []
-
-
-def review_archive(reviews: int = 400) -> bytes:
-    """A small aclImdb-shaped tar.gz: ``reviews`` text files under each of train and test, pos and neg."""
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for subset in ("train", "test"):
-            for label in ("pos", "neg"):
-                for number in range(reviews):
-                    content = f"{subset} {label} review {number}. ".encode() * 20
-                    member = tarfile.TarInfo(f"aclImdb/{subset}/{label}/{number}_7.txt")
-                    member.size = len(content)
-                    archive.addfile(member, io.BytesIO(content))
-    return buffer.getvalue()
-
-
-def review_mirror(root: Path, archive: bytes) -> Path:
-    """A mirror holding ``archive`` as the aclImdb archive (a repack: not the official bytes)."""
-    (root / "keras" / "datasets").mkdir(parents=True)
-    (root / "keras" / "datasets" / "aclImdb_v1.tar.gz").write_bytes(archive)
-    digest = hashlib.sha256(archive).hexdigest()
-    (root / "SHA256SUMS").write_text(f"{digest}  keras/datasets/aclImdb_v1.tar.gz\n")
-    return root
 
 
 READ_REVIEWS = (
@@ -164,8 +142,7 @@ def test_processes_extracting_one_archive_at_once_read_every_file(tmp_path):
         assert leftovers(keras_home) == []
 
 
-def test_processes_loading_a_tfds_build_at_once(tmp_path, shared_mirror):
-    pytest.importorskip("tensorflow_datasets")
+def test_processes_loading_a_tfds_build_at_once(tmp_path, small_tfds_mirror):
     script = (
         """
 import json
@@ -178,9 +155,9 @@ print(json.dumps([int(test.cardinality()), int(next(iter(test))["label"])]))
     )
     for round_number in range(2):
         tfds_dir = tmp_path / f"tfds-{round_number}"
-        variables = environment(tmp_path / "keras", shared_mirror, TFDS_DATA_DIR=str(tfds_dir))
+        variables = environment(tmp_path / "keras", small_tfds_mirror, TFDS_DATA_DIR=str(tfds_dir))
         results = run_at_once(script, variables, count=2)
-        assert results[0][0] == 10000 and results == [results[0]] * 2
+        assert results[0] == [TFDS_TEST, 0] and results == [results[0]] * 2
         assert sorted(path.name for path in (tfds_dir / "mnist").iterdir()) == ["3.0.1"]
         assert leftovers(tfds_dir) == []
 
@@ -311,16 +288,24 @@ def test_an_interrupted_download_leaves_nothing_that_breaks_or_fills_the_next_ru
 
 
 def test_a_process_killed_while_copying_an_image_folder_leaves_nothing_behind_the_next_run(
-    tmp_path, shared_mirror
+    tmp_path, small_mirror
 ):
+    """The killed process copies the small folder at a pace of 10 ms an image (each copy is the
+    package's own, delayed), so that it is surely killed halfway."""
     keras_home = tmp_path / "keras"
     script = "from chapters import data; print(len(list(data.cats_vs_dogs_directory().rglob('*.jpg'))))"
-    killed = start(script, environment(keras_home, shared_mirror))
-    wait_for(lambda: len(list(keras_home.rglob("*.jpg"))) > 500)
+    slowly = """
+import time
+from chapters import data
+copy = data._copy_from_mirror
+data._copy_from_mirror = lambda *arguments: time.sleep(0.01) or copy(*arguments)
+"""
+    killed = start(slowly + script, environment(keras_home, small_mirror))
+    wait_for(lambda: len(list(keras_home.rglob("*.jpg"))) > CATS_VS_DOGS_IMAGES // 4)
     killed.kill()
     killed.wait(timeout=30)
     assert leftovers(keras_home) != [], "the killed copy left its staging folder"
 
-    stdout, stderr = start(script, environment(keras_home, shared_mirror)).communicate(timeout=300)
-    assert stdout.split() == ["4000"], stderr[-3000:]
+    stdout, stderr = start(script, environment(keras_home, small_mirror)).communicate(timeout=300)
+    assert stdout.split() == [str(CATS_VS_DOGS_IMAGES)], stderr[-3000:]
     assert leftovers(keras_home) == []

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from small_mirror import BEIJING_ROWS, MNIST_TRAIN, TFDS_TEST, review_archive, review_mirror
 from test_data import DEAD_URL, PAYLOAD, make_mirror, tiny_dataset
-from test_data_concurrency import environment, review_archive, review_mirror
+from test_data_concurrency import environment
 
 from chapters import data
 
@@ -44,7 +45,9 @@ def small_disk(megabytes: float) -> str:
     return f'mkdir -p "$KERAS_HOME" && mount -t tmpfs -o size={int(megabytes * 1024)}k tmpfs "$KERAS_HOME"'
 
 
-def test_a_full_disk_is_named_as_such_and_the_failed_copy_leaves_room_for_the_next(tmp_path, shared_mirror):
+def test_a_full_disk_is_named_as_such_and_the_failed_copy_leaves_room_for_the_next(tmp_path, small_mirror):
+    """The small mirror's MNIST training images (0.8 MB) do not fit on the half-megabyte disk; the
+    Beijing table (4 kB) fits only if the failed copy left nothing behind."""
     keras_home = tmp_path / "keras"
     script = f"""
 import json
@@ -54,19 +57,19 @@ try:
     data.load_mnist()
 except data.StorageError as error:
     message = str(error)
-(train, _), _ = data.load_california_housing()
+table = data.load_beijing_pm25()
 files = sorted(str(path.relative_to("{keras_home}")) for path in Path("{keras_home}").rglob("*") if path.is_file())
-print(json.dumps({{"message": message, "housing": len(train), "files": files}}))
+print(json.dumps({{"message": message, "beijing": len(table), "files": files}}))
 """
-    result = run_with_mounts(small_disk(2), script, environment(keras_home, shared_mirror))
+    result = run_with_mounts(small_disk(0.5), script, environment(keras_home, small_mirror))
     assert "Dataset 'mnist' could not be stored in the cache" in result["message"]
     assert str(keras_home / "datasets" / "mnist") in result["message"]
     assert "No space left on device" in result["message"]
     assert "Nothing half-written was kept" in result["message"]
-    assert result["housing"] == 480
+    assert result["beijing"] == BEIJING_ROWS
     assert [name for name in result["files"] if name.startswith("datasets/")] == [
-        "datasets/.california_housing.npz.sha256",
-        "datasets/california_housing.npz",
+        "datasets/beijing_pm25/.PRSA_data_2010.1.1-2014.12.31.csv.sha256",
+        "datasets/beijing_pm25/PRSA_data_2010.1.1-2014.12.31.csv",
     ]
 
 
@@ -125,10 +128,10 @@ print(json.dumps({{"messages": messages, "extracted": Path("{keras_home}/dataset
     assert result["extracted"] is False and result["staging"] == []
 
 
-def test_a_read_only_cache_holding_the_data_is_used_and_named(tmp_path, shared_mirror, monkeypatch):
+def test_a_read_only_cache_holding_the_data_is_used_and_named(tmp_path, small_mirror, monkeypatch):
     keras_home = tmp_path / "read-only-keras"
     monkeypatch.setenv("KERAS_HOME", str(keras_home))
-    monkeypatch.setenv("CHAPTERS_MIRROR", str(shared_mirror))
+    monkeypatch.setenv("CHAPTERS_MIRROR", str(small_mirror))
     data.load_mnist()
     before = sorted(str(path) for path in keras_home.rglob("*"))
     mounts = (
@@ -148,7 +151,7 @@ print(json.dumps({{"mnist": len(train_images), "message": message}}))
 """
     variables = environment(keras_home, None)
     result = run_with_mounts(mounts, script, variables)
-    assert result["mnist"] == 60000
+    assert result["mnist"] == MNIST_TRAIN
     assert f"the cache {keras_home} cannot be written, so it was only read" in result["message"]
     assert "/tmp/.keras/datasets/california_housing.npz (missing)" in result["message"]
     assert sorted(str(path) for path in keras_home.rglob("*")) == before
@@ -203,24 +206,23 @@ def test_a_mirror_path_outside_the_mirror_is_refused_and_nothing_is_written_outs
     assert [path for path in created if path.name == "escaped.jpg" or path.suffix == ".jpg"] == []
 
 
-def tfds_mirror(root: Path, shared_mirror: Path, list_build: bool) -> Path:
-    """A mirror whose TFDS mnist build links to the shared mirror's; listed in SHA256SUMS or not."""
+def tfds_mirror(root: Path, source: Path, list_build: bool) -> Path:
+    """A mirror whose TFDS mnist build links to the mirror ``source``'s; listed in SHA256SUMS or not."""
     build = "tensorflow_datasets/mnist/3.0.1"
     (root / build).mkdir(parents=True)
     lines = []
-    for path, digest in data._mirror_checksums(shared_mirror).items():
+    for path, digest in data._mirror_checksums(source).items():
         if path.startswith(f"{build}/"):
-            (root / path).symlink_to(shared_mirror / path)
+            (root / path).symlink_to(source / path)
             lines.append(f"{digest}  {path}\n")
     (root / "SHA256SUMS").write_text("".join(lines) if list_build else "")
     return root
 
 
-def test_a_tfds_build_is_installed_only_complete(tmp_path, shared_mirror, monkeypatch):
-    pytest.importorskip("tensorflow_datasets")
+def test_a_tfds_build_is_installed_only_complete(tmp_path, small_tfds_mirror, monkeypatch):
     tfds_dir = tmp_path / "tfds"
     monkeypatch.setenv("TFDS_DATA_DIR", str(tfds_dir))
-    monkeypatch.setenv("CHAPTERS_MIRROR", str(tfds_mirror(tmp_path / "unlisted", shared_mirror, False)))
+    monkeypatch.setenv("CHAPTERS_MIRROR", str(tfds_mirror(tmp_path / "unlisted", small_tfds_mirror, False)))
     with pytest.raises(
         data.CorruptFileError, match="lists no tensorflow_datasets/mnist/3.0.1/dataset_info.json"
     ):
@@ -228,12 +230,12 @@ def test_a_tfds_build_is_installed_only_complete(tmp_path, shared_mirror, monkey
     assert not (tfds_dir / "mnist" / "3.0.1").exists()
 
     (tfds_dir / "mnist" / "3.0.1").mkdir(parents=True)  # an empty build, as earlier versions left
-    monkeypatch.setenv("CHAPTERS_MIRROR", str(tfds_mirror(tmp_path / "listed", shared_mirror, True)))
-    assert int(data.load_tfds("mnist", split="test").cardinality()) == 10000
+    monkeypatch.setenv("CHAPTERS_MIRROR", str(tfds_mirror(tmp_path / "listed", small_tfds_mirror, True)))
+    assert int(data.load_tfds("mnist", split="test").cardinality()) == TFDS_TEST
 
 
-def test_loaded_arrays_are_writable_as_keras_s_are(shared_mirror, keras_cache, monkeypatch):
-    monkeypatch.setenv("CHAPTERS_MIRROR", str(shared_mirror))
+def test_loaded_arrays_are_writable_as_keras_s_are(small_mirror, keras_cache, monkeypatch):
+    monkeypatch.setenv("CHAPTERS_MIRROR", str(small_mirror))
     (train_images, train_labels), _ = data.load_mnist()
     train_images[0] = 0
     np.random.default_rng(0).shuffle(train_labels)

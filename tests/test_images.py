@@ -1,6 +1,9 @@
-"""The cats vs dogs image pipeline, augmentation and the pretrained bases' weights, on the real files
-(from the offline mirror in CI, into the usual Keras cache)."""
+"""The cats vs dogs image pipeline, augmentation and the pretrained bases' weights.
 
+The pipeline runs on the small mirror's folder of tiny JPEGs (tests/small_mirror.py), into an empty
+Keras cache; ImageNet's MobileNet weights loading into ``keras.applications`` need the shared mirror."""
+
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -9,8 +12,8 @@ from chapters import images, session
 
 
 @pytest.fixture
-def small_splits(shared_mirror, monkeypatch):
-    monkeypatch.setenv("CHAPTERS_MIRROR", str(shared_mirror))
+def small_splits(keras_cache, small_mirror, monkeypatch):
+    monkeypatch.setenv("CHAPTERS_MIRROR", str(small_mirror))
     return images.cats_vs_dogs_datasets(
         image_size=40,
         batch_size=16,
@@ -55,6 +58,7 @@ def test_augmentation_changes_images_every_epoch_and_keeps_labels(small_splits):
 
 
 def test_mobilenet_weights_reach_the_keras_cache_so_keras_applications_loads_them(shared_mirror, monkeypatch):
+    """ImageNet's weights, from the shared mirror into the Keras cache keras.applications reads."""
     monkeypatch.setenv("CHAPTERS_MIRROR", str(shared_mirror))
     assert images.pretrained_base("mobilenet_025") == "mobilenet_025"
     with pytest.warns(UserWarning, match=r"Weights for input shape \(224, 224\)"):  # the same kernels
@@ -62,8 +66,12 @@ def test_mobilenet_weights_reach_the_keras_cache_so_keras_applications_loads_the
             weights="imagenet", include_top=False, alpha=0.25, input_shape=(96, 96, 3)
         )
     assert tuple(base.output.shape) == (None, 3, 3, 256)
-    first_kernel = keras.ops.convert_to_numpy(base.weights[0])
-    assert np.std(first_kernel) > 0.05, "ImageNet weights, not a fresh initialization"
+    first_kernel = keras.ops.convert_to_numpy(base.get_layer("conv1").kernel)
+    with h5py.File(shared_mirror / "keras" / "models" / "mobilenet_2_5_224_tf_no_top.h5") as weights:
+        imagenet_kernel = weights["conv1/conv1/kernel:0"][()]
+    np.testing.assert_array_equal(
+        first_kernel, imagenet_kernel, "ImageNet's weights, not a fresh initialization"
+    )
 
 
 def test_vgg16_weights_are_fetched_where_keras_applications_looks_for_them(monkeypatch, capsys):
@@ -86,8 +94,10 @@ def test_vgg16_on_a_cpu_comes_with_how_long_it_takes_and_what_to_do_instead(monk
     assert "measured with MobileNet" in note and "use a GPU" in note and '"mobilenet_025"' in note
 
 
-def test_without_vgg16_weights_mobilenet_is_used_and_the_reader_told(shared_mirror, monkeypatch, capsys):
-    monkeypatch.setenv("CHAPTERS_MIRROR", str(shared_mirror))
+def test_without_vgg16_weights_mobilenet_is_used_and_the_reader_told(
+    keras_cache, small_mirror, monkeypatch, capsys
+):
+    monkeypatch.setenv("CHAPTERS_MIRROR", str(small_mirror))
 
     def unreachable(*arguments, **options):
         raise Exception("URL fetch failure: no network")  # noqa: TRY002 - what get_file raises offline

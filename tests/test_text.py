@@ -1,4 +1,5 @@
-"""The IMDB text pipeline on the real reviews (from the offline mirror in CI, into the usual Keras cache)."""
+"""The IMDB text pipeline, on the small mirror's aclImdb archive (tests/small_mirror.py), into an
+empty Keras cache."""
 
 import keras
 import numpy as np
@@ -6,8 +7,8 @@ import numpy as np
 from chapters import text
 
 
-def test_imdb_subsets_are_fixed_labelled_and_vectorizable(shared_mirror, monkeypatch):
-    monkeypatch.setenv("CHAPTERS_MIRROR", str(shared_mirror))
+def test_imdb_subsets_are_fixed_labelled_and_vectorizable(keras_cache, small_mirror, monkeypatch):
+    monkeypatch.setenv("CHAPTERS_MIRROR", str(small_mirror))
     splits = text.imdb_text_datasets(batch_size=50, max_train_reviews=200, max_test_reviews=100, seed=1)
 
     def contents(dataset):
