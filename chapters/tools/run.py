@@ -163,10 +163,10 @@ def _load_average() -> float | None:
 
 
 def execute_cells(
-    client: NotebookClient, notebook: nbformat.NotebookNode
+    client: NotebookClient, notebook: nbformat.NotebookNode, quiet: bool = False
 ) -> tuple[list[tuple[int, float]], dict | None]:
-    """Run the code cells in order until one fails, printing a line for each; return each cell's
-    (index, seconds) and the failure (None if every cell ran)."""
+    """Run the code cells in order until one fails, printing a line for each unless ``quiet``;
+    return each cell's (index, seconds) and the failure (None if every cell ran)."""
     code_cells = [index for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
     cell_seconds = []
     for number, index in enumerate(code_cells, start=1):
@@ -181,10 +181,11 @@ def execute_cells(
             failure = {"error": type(error).__name__, "message": str(error).strip().splitlines()[0]}
         seconds = time.perf_counter() - started
         cell_seconds.append((index, seconds))
-        print(
-            f"    cell {index:3d} ({number}/{len(code_cells)}) {seconds:6.1f} s  {first_line(cell.source)[:70]}",
-            flush=True,
-        )
+        if not quiet:
+            print(
+                f"    cell {index:3d} ({number}/{len(code_cells)}) {seconds:6.1f} s  {first_line(cell.source)[:70]}",
+                flush=True,
+            )
         if failure:
             return cell_seconds, {"cell": index, "line": first_line(cell.source), **failure}
     return cell_seconds, None
