@@ -108,7 +108,9 @@ def augmentation(seed: int = 42):
     """Return a ``keras.Sequential`` of random flips, rotations and zooms, active only in training.
 
     Each training batch comes out transformed differently, so the model never sees the exact same
-    image twice; at inference (``training=False``) the layers pass images through unchanged.
+    image twice; at inference (``training=False``) the layers pass images through unchanged. The
+    layers are seeded ``seed``, ``seed + 1`` and ``seed + 2``: layers given one seed draw the same
+    numbers, and an image would be flipped exactly when it is rotated one way and zoomed in.
     Chapter 05 writes these layers out; chapter 06 calls this.
     """
     import keras
@@ -117,8 +119,8 @@ def augmentation(seed: int = 42):
     return keras.Sequential(
         [
             layers.RandomFlip("horizontal", seed=seed),
-            layers.RandomRotation(0.1, seed=seed),
-            layers.RandomZoom(0.2, seed=seed),
+            layers.RandomRotation(0.1, seed=seed + 1),
+            layers.RandomZoom(0.2, seed=seed + 2),
         ],
         name="augmentation",
     )

@@ -3,6 +3,9 @@
 The pipeline runs on the small mirror's folder of tiny JPEGs (tests/small_mirror.py), into an empty
 Keras cache; ImageNet's MobileNet weights loading into ``keras.applications`` need the shared mirror."""
 
+import json
+import re
+
 import h5py
 import keras
 import numpy as np
@@ -55,6 +58,36 @@ def test_augmentation_changes_images_every_epoch_and_keeps_labels(small_splits):
     first, second = contents(augmented), contents(augmented)
     assert [label for _, label in first] != [] and sorted(first) != sorted(second)
     assert sorted(label for _, label in first) == sorted(label for _, label in contents(small_splits.train))
+
+
+def test_the_augmentation_layers_draw_independently():
+    """An image's flip, rotation and zoom are drawn apart: with one seed for all three layers, an
+    image was flipped exactly when it was rotated one way and zoomed in."""
+    flip, rotation, zoom = images.augmentation().layers
+    batch = np.zeros((400, 8, 8, 3), dtype="float32")
+    flipped = np.ravel(keras.ops.convert_to_numpy(flip.get_random_transformation(batch)["flips"]))
+    turned_left = np.ravel(keras.ops.convert_to_numpy(rotation.get_random_transformation(batch)["angle"])) < 0
+    zoomed_in = np.ravel(keras.ops.convert_to_numpy(zoom.get_random_transformation(batch)["height_zoom"])) < 1
+    for first, second, what in (
+        (flipped, turned_left, "flip and rotation"),
+        (flipped, zoomed_in, "flip and zoom"),
+        (turned_left, zoomed_in, "rotation and zoom"),
+    ):
+        agreement = float(np.mean(first == second))  # 0.5 give or take 0.025 when independent
+        assert 0.4 < agreement < 0.6, f"{what} agree on {agreement:.0%} of the images: not independent"
+
+
+def test_chapter_05_seeds_its_augmentation_layers_apart(repository_root):
+    notebook = json.loads((repository_root / "notebooks" / "05_convnets.ipynb").read_text())
+    layers_cell = next(
+        "".join(cell["source"])
+        for cell in notebook["cells"]
+        if "layers.RandomFlip(" in "".join(cell["source"])
+    )
+    seeds = re.findall(r"layers\.Random\w+\(.*seed=([^)]+)\)", layers_cell)
+    assert len(seeds) == 3 and len(set(seeds)) == 3, (
+        f"each augmentation layer needs a seed of its own: {seeds}"
+    )
 
 
 def test_mobilenet_weights_reach_the_keras_cache_so_keras_applications_loads_them(shared_mirror, monkeypatch):
