@@ -45,7 +45,6 @@ import gzip
 import hashlib
 import json
 import linecache
-import os
 import posixpath
 import shutil
 import urllib.parse
@@ -62,21 +61,19 @@ from typing import BinaryIO
 
 import numpy as np
 
-from chapters import shared_cache
+from chapters import settings, shared_cache
 from chapters.shared_cache import configured_cache_dir, keras_cache_dir
 
-MIRROR_VARIABLE = "CHAPTERS_MIRROR"
 EXTRACTED_MARKER = ".chapters-extracted"
 COMPLETE_MARKER = ".chapters-complete"
 
 
-TRACEBACK_VARIABLE = "CHAPTERS_TRACEBACK"  # "full": show the package's own frames too
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def full_traceback_wanted() -> bool:
     """Return whether ``CHAPTERS_TRACEBACK`` asks for data errors' full tracebacks (``full``)."""
-    return os.environ.get(TRACEBACK_VARIABLE, "").strip().lower() == "full"
+    return settings.value(settings.TRACEBACK).lower() == "full"
 
 
 class DataError(Exception):
@@ -101,8 +98,8 @@ class DataError(Exception):
         if call is not None:
             lines += [f"Raised by the chapters package, called from {call[0]}:", f"    {call[1]}", ""]
         lines.append(
-            f"(The package's own frames are left out: set {TRACEBACK_VARIABLE}=full, in a notebook "
-            f"with %env {TRACEBACK_VARIABLE}=full, and run the cell again to see them.)"
+            f"(The package's own frames are left out: set {settings.TRACEBACK}=full, in a notebook "
+            f"with %env {settings.TRACEBACK}=full, and run the cell again to see them.)"
         )
         return lines
 
@@ -306,14 +303,14 @@ def _content_entry(dataset: str, entry: dict | None) -> CsvContent | WordVectors
 
 def mirror_dir() -> Path | None:
     """Return the offline mirror folder named by ``CHAPTERS_MIRROR``, or None when unset."""
-    value = os.environ.get(MIRROR_VARIABLE, "").strip()
+    value = settings.value(settings.MIRROR)
     if not value:
         return None
     mirror = Path(value).expanduser().resolve()
     if not (mirror / "SHA256SUMS").is_file():
         raise DataError(
-            f"{MIRROR_VARIABLE}={value} is not an offline mirror: {mirror / 'SHA256SUMS'} is "
-            f"missing. Point {MIRROR_VARIABLE} at a folder laid out as data/datasets.json "
+            f"{settings.MIRROR}={value} is not an offline mirror: {mirror / 'SHA256SUMS'} is "
+            f"missing. Point {settings.MIRROR} at a folder laid out as data/datasets.json "
             "describes, with a SHA256SUMS file listing its files."
         )
     return mirror
@@ -660,7 +657,7 @@ def _check_content(dataset: Dataset, data_file: DataFile, path: Path) -> None:
         f"  expected: {expected.describe()}\n"
         f"  found:    {found_line}\n"
         "The source publishes no checksum, so the file's parsed values are checked instead of its "
-        f"bytes. Run again to retry; if it persists, the source has changed: set {MIRROR_VARIABLE} "
+        f"bytes. Run again to retry; if it persists, the source has changed: set {settings.MIRROR} "
         "to an offline mirror, or report it."
     )
 
@@ -766,7 +763,7 @@ def _not_found_message(
     mirror_line = (
         f"  2. the offline mirror: {mirror_file} (missing)"
         if mirror_file is not None
-        else f"  2. the offline mirror: not used ({MIRROR_VARIABLE} is not set)"
+        else f"  2. the offline mirror: not used ({settings.MIRROR} is not set)"
     )
     configured = configured_cache_dir() / dataset.cache_subdir / data_file.name
     cache_line = f"  1. the Keras cache: {target} (missing)"
@@ -783,7 +780,7 @@ def _not_found_message(
         "To supply it, do one of these:\n"
         f"  - connect to the internet and run this cell again;\n"
         f"  - download {data_file.url} elsewhere and copy {_what_to_copy(dataset, data_file)} to {target};\n"
-        f"  - set {MIRROR_VARIABLE} to a mirror folder holding {dataset.mirror_dir}/{data_file.name} "
+        f"  - set {settings.MIRROR} to a mirror folder holding {dataset.mirror_dir}/{data_file.name} "
         "and listing it in SHA256SUMS (see docs/offline.md in the course's repository)."
     )
 
@@ -1027,7 +1024,7 @@ def load_tfds(name: str, **load_arguments):
     """
     import tensorflow_datasets as tfds
 
-    data_dir = Path(os.environ.get("TFDS_DATA_DIR") or Path.home() / "tensorflow_datasets")
+    data_dir = settings.tfds_data_dir()
     mirror = mirror_dir()
     version = _manifest_document()["tfds"]["builds"].get(name)
     if mirror is not None and version is not None:

@@ -10,10 +10,10 @@ nbval) nothing is written.
 import json
 import math
 import operator
-import os
 from pathlib import Path
 
-FIGURES_FILE_VARIABLE = "CHAPTERS_FIGURES_FILE"
+from chapters import settings
+
 COMPARISONS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
@@ -41,7 +41,7 @@ def hand_in(**figures) -> dict[str, dict]:
         name.replace("_", " "): figure(*given) if isinstance(given, tuple) else figure(given)
         for name, given in figures.items()
     }
-    path = os.environ.get(FIGURES_FILE_VARIABLE)
+    path = settings.value(settings.FIGURES_FILE)
     if path:
         file = Path(path)
         earlier = json.loads(file.read_text()) if file.is_file() else {}

@@ -6,8 +6,9 @@ run any notebook quickly. Notebooks read the mode only through ``scale``, in the
 cell, so no other cell knows which mode it runs in.
 """
 
-import os
 from typing import TypeVar
+
+from chapters import settings
 
 MODES = ("full", "quick")
 DEFAULT_MODE = "full"
@@ -29,12 +30,12 @@ def choose_mode(notebook_choice: str) -> str:
 
 def mode_from_environment() -> str | None:
     """Return the mode ``CHAPTERS_MODE`` names, or None when it is unset or empty."""
-    text = os.environ.get("CHAPTERS_MODE", "").strip().lower()
+    text = settings.value(settings.MODE).lower()
     if not text:
         return None
     if text not in MODES:
         raise ValueError(
-            f"CHAPTERS_MODE={os.environ['CHAPTERS_MODE']!r} is not a run mode. "
+            f"{settings.MODE}={settings.value(settings.MODE)!r} is not a run mode. "
             f"Use one of {', '.join(MODES)} (or leave it unset to let the notebook choose)."
         )
     return text

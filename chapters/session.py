@@ -9,6 +9,7 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from chapters import settings
 from chapters.mode import choose_mode, mode_from_environment
 
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -115,23 +116,23 @@ def long_run_warning(minutes: int) -> str:
 
 
 def _choose_backend(notebook_choice: str) -> str:
-    chosen = os.environ.get("KERAS_BACKEND") or notebook_choice
+    chosen = settings.value(settings.BACKEND) or notebook_choice
     if chosen not in BACKENDS:
         raise ValueError(f"Unknown Keras backend {chosen!r}: use one of {', '.join(BACKENDS)}.")
     if chosen == "torch" and importlib.util.find_spec("torch") is None:
         raise ModuleNotFoundError(TORCH_MISSING, name="torch")
-    os.environ["KERAS_BACKEND"] = chosen
+    os.environ[settings.BACKEND] = chosen
     return chosen
 
 
 def _seed_from_environment() -> int:
-    text = os.environ.get("CHAPTERS_SEED", "").strip()
+    text = settings.value(settings.SEED)
     if not text:
         return DEFAULT_SEED
     try:
         return int(text)
     except ValueError:
-        raise ValueError(f"CHAPTERS_SEED={text!r} is not a whole number.") from None
+        raise ValueError(f"{settings.SEED}={text!r} is not a whole number.") from None
 
 
 def _quiet_framework_logs() -> None:

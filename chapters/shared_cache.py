@@ -19,13 +19,15 @@ from pathlib import Path
 
 import filelock
 
+from chapters import settings
+
 STAGING_PREFIX = ".chapters-staging-"
 LOCK_NOTICE_SECONDS = 2.0
 
 
 def configured_cache_dir() -> Path:
     """Return the Keras cache the user chose: ``$KERAS_HOME``, else ``~/.keras`` (it may not exist)."""
-    return Path(os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras"))
+    return settings.keras_home()
 
 
 def keras_cache_dir() -> Path:

@@ -48,6 +48,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
+from chapters import settings
 from chapters.mode import MODES
 from chapters.tools import records
 from chapters.tools.notebooks import install_requirement, repository_url
@@ -163,7 +164,7 @@ def kernel_environment(python: Path, work: Path, mode: str) -> dict[str, str]:
         **environment,
         **{name: str(folder) for name, folder in caches.items()},
         "PATH": f"{python.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "CHAPTERS_MODE": mode,
+        settings.MODE: mode,
     }
 
 

@@ -41,6 +41,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from chapters import settings
 from chapters.mode import MODES
 from chapters.session import BACKENDS, DEFAULT_SEED
 from chapters.tools.run import (
@@ -175,9 +176,9 @@ def run_variant(variant: Variant, backend: str, mode: str, seed: int) -> Verdict
     import_paths = [str(package_checkout(variant.notebook) or ""), os.environ.get("PYTHONPATH", "")]
     environment = {
         **os.environ,
-        "KERAS_BACKEND": backend,
-        "CHAPTERS_MODE": mode,
-        "CHAPTERS_SEED": str(seed),
+        settings.BACKEND: backend,
+        settings.MODE: mode,
+        settings.SEED: str(seed),
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "PYTHONPATH": os.pathsep.join(filter(None, import_paths)),
         "MPLBACKEND": "Agg",

@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from chapters import settings
+
 # tensorflow-cpu: TensorFlow's CPU-only build, which serves the tf.data pipelines beside JAX or
 # PyTorch where the full one cannot be installed (a GPU machine whose CUDA it does not match).
 PACKAGES = ("keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "torch", "numpy", "tensorflow-datasets")
@@ -110,7 +112,7 @@ def kernel_facts() -> dict:
     on a GPU, the backend's peak allocated accelerator memory (None on a CPU), in MiB."""
     from chapters.session import device_name
 
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    backend = settings.value(settings.BACKEND) or "tensorflow"
     return {
         "device": device_name(backend),
         "peak_memory_mb": _peak_resident_mb(),

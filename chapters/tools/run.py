@@ -29,7 +29,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from chapters.figures import FIGURES_FILE_VARIABLE
+from chapters import settings
 from chapters.mode import MODES
 from chapters.session import BACKENDS, DEFAULT_SEED
 from chapters.tools import records
@@ -99,10 +99,10 @@ def run_notebook(run: Run, out_folder: Path, records_folder: Path, cell_timeout:
         figures_file = Path(scratch) / "figures.json"
         environment = {
             **os.environ,
-            "KERAS_BACKEND": run.backend,
-            "CHAPTERS_MODE": run.mode,
-            "CHAPTERS_SEED": str(run.seed),
-            FIGURES_FILE_VARIABLE: str(figures_file),
+            settings.BACKEND: run.backend,
+            settings.MODE: run.mode,
+            settings.SEED: str(run.seed),
+            settings.FIGURES_FILE: str(figures_file),
             # the interpreter's own commands first, as in an activated environment (%tensorboard needs one)
             "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
             "PYTHONPATH": os.pathsep.join(filter(None, import_paths)),

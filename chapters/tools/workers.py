@@ -12,6 +12,8 @@ and JAX share the cores well as they are: kept to one core per worker, they took
 
 import os
 
+from chapters import settings
+
 
 def threads_per_worker(cores: int, workers: int) -> int:
     """Return how many threads each of ``workers`` workers gets on ``cores`` cores: an equal share,
@@ -28,7 +30,7 @@ def limit_torch_threads_per_worker() -> int | None:
     if (
         not os.environ.get("PYTEST_XDIST_WORKER")
         or workers < 2
-        or os.environ.get("KERAS_BACKEND") != "torch"
+        or settings.value(settings.BACKEND) != "torch"
         or "OMP_NUM_THREADS" in os.environ
     ):
         return None
