@@ -18,13 +18,20 @@ import jax.numpy as jnp
 import keras
 
 _keras_max_pool = None  # Keras's own, kept by install() for what the fast path leaves to it
+# The Keras releases (major, minor) whose private JAX max_pool this was checked against, values and
+# gradients, by tests/test_jax_pooling.py. Another release keeps its own pooling until those tests
+# pass on it and it is added here.
+TESTED_KERAS_RELEASES = ((3, 15),)
 
 
 def install() -> bool:
     """Make Keras's JAX backend pool with ``max_pool`` below (every ``MaxPooling*D`` layer and
-    ``keras.ops.max_pool``); return False, changing nothing, where this Keras keeps its JAX pooling
-    elsewhere. Calling it again changes nothing."""
+    ``keras.ops.max_pool``); return False, changing nothing, on a Keras release not in
+    ``TESTED_KERAS_RELEASES`` or one that keeps its JAX pooling elsewhere. Calling it again
+    changes nothing."""
     global _keras_max_pool
+    if keras_release() not in TESTED_KERAS_RELEASES:
+        return False
     try:
         from keras.src.backend.jax import nn as keras_jax_nn  # where Keras's ops find max_pool on JAX
     except ImportError:
@@ -36,6 +43,12 @@ def install() -> bool:
         _keras_max_pool = current
         keras_jax_nn.max_pool = max_pool
     return True
+
+
+def keras_release() -> tuple[int, int]:
+    """Return the installed Keras's (major, minor) release numbers."""
+    major, minor = keras.__version__.split(".")[:2]
+    return int(major), int(minor)
 
 
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):

@@ -90,6 +90,7 @@ def setup(
     if chosen == "jax" and device == "CPU":
         from chapters import jax_pooling
 
+        # It replaces a private Keras function: only on the releases its tests passed on (else a no-op).
         if jax_pooling.install():
             print(FAST_POOLING_NOTE)
     minutes = (full_mode_cpu_minutes or {}).get(chosen, 0)

@@ -57,6 +57,15 @@ def test_values_and_gradient_are_keras_own(shape, pool_size, data_format, paddin
     )
 
 
+def test_an_untested_keras_release_keeps_its_own_pooling(monkeypatch):
+    from keras.src.backend.jax import nn as keras_jax_nn
+
+    monkeypatch.setattr(keras_jax_nn, "max_pool", keras_max_pool)
+    monkeypatch.setattr(jax_pooling.keras, "__version__", "3.99.0")
+    assert not jax_pooling.install()
+    assert keras_jax_nn.max_pool is keras_max_pool
+
+
 def test_strides_equal_to_the_pool_size_take_the_fast_path(monkeypatch):
     monkeypatch.setattr(jax_pooling, "_keras_max_pool", None)  # any call to Keras's pooling would fail
     inputs = random_inputs((1, 6, 6, 2))
