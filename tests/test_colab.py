@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from packaging.requirements import Requirement
 
-from chapters.tools import colab, notebooks
+from chapters.tools import _shared, colab, notebooks
 from chapters.tools.pip_freeze import compare_freezes, parse_freeze
 
 NOTEBOOK_PATHS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
@@ -20,7 +20,7 @@ def test_only_the_install_line_is_pointed_at_the_clone(path, repository_root):
     original = nbformat.read(path, as_version=4)
     rewritten = nbformat.read(path, as_version=4)
 
-    colab.install_from(rewritten, notebooks.repository_url(repository_root), CLONE)
+    colab.install_from(rewritten, _shared.repository_url(repository_root), CLONE)
 
     setup = notebooks.setup_cell(CLONE, notebooks.full_mode_cpu_minutes(original))
     assert rewritten.cells[1].source == setup
@@ -86,7 +86,7 @@ def test_the_kernel_gets_the_mode_and_empty_caches_not_the_runners_python_path(t
 
 def test_colabs_versions_satisfy_what_the_package_declares(repository_root):
     pinned = parse_freeze((repository_root / colab.VERSIONS_FILE).read_text())
-    project = notebooks.project_table(repository_root)
+    project = _shared.project_table(repository_root)
     for line in project["dependencies"] + project["optional-dependencies"]["tfds"]:
         requirement = Requirement(line)
         name = requirement.name.lower().replace("_", "-")

@@ -11,7 +11,7 @@ import pytest
 from IPython.core.displayhook import DisplayHook
 
 from chapters.session import BACKENDS
-from chapters.tools import notebooks, rerun
+from chapters.tools import _shared, notebooks, rerun
 from chapters.tools.records import read_records
 
 NOTEBOOK_DIRECTORY = Path(__file__).resolve().parent.parent / "notebooks"
@@ -42,7 +42,7 @@ def test_header_has_title_badge_goals_and_run_time(notebook, notebook_path, repo
     header = notebook.cells[0]
     assert header.cell_type == "markdown"
     assert header.source.startswith(f"# {notebook_path.name[:2]} · ")
-    badge = notebooks.colab_badge(notebooks.repository_url(repository_root), notebook_path.name)
+    badge = notebooks.colab_badge(_shared.repository_url(repository_root), notebook_path.name)
     assert badge in header.source, (
         "the Colab badge must follow pyproject.toml (python -m chapters.tools.notebooks sync)"
     )
@@ -60,7 +60,7 @@ def test_header_has_title_badge_goals_and_run_time(notebook, notebook_path, repo
 
 def test_setup_cell_is_the_shared_one_with_this_chapters_cpu_time(notebook, repository_root):
     minutes = notebooks.full_mode_cpu_minutes(notebook)
-    expected = notebooks.setup_cell(notebooks.repository_url(repository_root), minutes)
+    expected = notebooks.setup_cell(_shared.repository_url(repository_root), minutes)
     assert code_cells(notebook)[0].source == expected, "run python -m chapters.tools.notebooks sync"
 
 
@@ -253,7 +253,7 @@ def test_sync_takes_each_backends_cpu_time_from_the_records_and_keeps_the_rest(
         {**facts, "backend": "torch", "wall_seconds": 60 * 60, "outcome": "failed"},
         {**facts, "backend": "torch", "wall_seconds": 60 * 60, "notebook": "00_another"},
     ]
-    notebooks.sync_notebook(copy, notebooks.repository_url(repository_root), records)
+    notebooks.sync_notebook(copy, _shared.repository_url(repository_root), records)
     synced = nbformat.read(copy, as_version=4)
     assert notebooks.full_mode_cpu_minutes(synced) == {**before, "jax": 110}
     assert "jax=110," in synced.cells[1].source
@@ -265,7 +265,7 @@ def test_sync_writes_the_quick_mode_times_only_from_records_of_every_backend(
 ):
     copy = tmp_path / notebook_path.name
     copy.write_bytes(notebook_path.read_bytes())
-    repository = notebooks.repository_url(repository_root)
+    repository = _shared.repository_url(repository_root)
     machine = "CPU, 2-core AMD EPYC 7B13"
     facts = {"notebook": notebook_path.stem, "mode": "quick", "outcome": "passed", "machine": machine}
     records = [

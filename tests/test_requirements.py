@@ -5,7 +5,7 @@ import ast
 import re
 import sys
 
-from chapters.tools import notebooks
+from chapters.tools import _shared
 
 
 def requirement_lines(text: str) -> set[str]:
@@ -56,7 +56,7 @@ def declared_names(requirements: list[str]) -> set[str]:
 
 
 def test_the_package_declares_every_module_it_imports(repository_root):
-    project = notebooks.project_table(repository_root)
+    project = _shared.project_table(repository_root)
     extras = project["optional-dependencies"]
     package = repository_root / "chapters"
     assert imported_distributions(package) <= declared_names(project["dependencies"] + extras["tfds"])

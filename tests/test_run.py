@@ -12,7 +12,7 @@ import pytest
 
 import chapters
 from chapters import hand_in
-from chapters.tools import records, run
+from chapters.tools import _shared, records, run
 
 PARAMETERS = "num_steps = 3\ntarget = 0.5"
 CHECKED = """\
@@ -136,7 +136,7 @@ def test_the_command_line_runs_each_backend_and_exits_non_zero_on_failure(tmp_pa
 def test_parameters_without_a_tagged_cell_are_refused():
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
     with pytest.raises(ValueError, match="tagged 'parameters'"):
-        run.inject_parameters(notebook, {"x": 2})
+        _shared.inject_parameters(notebook, {"x": 2})
 
 
 def test_hand_in_outside_the_runner_returns_the_figures_and_writes_nothing(tmp_path, monkeypatch):
@@ -152,8 +152,12 @@ def test_hand_in_outside_the_runner_returns_the_figures_and_writes_nothing(tmp_p
 
 
 def test_values_given_with_minus_p_are_read_as_python_literals():
-    assert run.parse_value("3") == 3 and run.parse_value("0.5") == 0.5 and run.parse_value("[1, 2]") == [1, 2]
-    assert run.parse_value("adam") == "adam"
+    assert (
+        _shared.parse_value("3") == 3
+        and _shared.parse_value("0.5") == 0.5
+        and _shared.parse_value("[1, 2]") == [1, 2]
+    )
+    assert _shared.parse_value("adam") == "adam"
 
 
 def test_commit_counts_changes_a_run_depends_on_not_records_or_markdown(tmp_path):

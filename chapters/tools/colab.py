@@ -51,9 +51,8 @@ from nbclient import NotebookClient
 from chapters import settings
 from chapters.mode import MODES
 from chapters.tools import records
-from chapters.tools.notebooks import install_requirement, repository_url
+from chapters.tools._shared import KERNEL_ARGUMENTS, execute_cells, install_requirement, repository_url
 from chapters.tools.pip_freeze import compare_freezes, parse_freeze
-from chapters.tools.run import KERNEL_ARGUMENTS, execute_cells
 
 VERSIONS_FILE = Path(".ci/colab-versions.txt")
 PACKAGE = "keras-chapters"

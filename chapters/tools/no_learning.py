@@ -44,7 +44,7 @@ from nbclient import NotebookClient
 from chapters import settings
 from chapters.mode import MODES
 from chapters.session import BACKENDS, DEFAULT_SEED
-from chapters.tools.run import (
+from chapters.tools._shared import (
     KERNEL_ARGUMENTS,
     execute_cells,
     inject_parameters,

@@ -27,13 +27,8 @@ import nbformat
 
 from chapters.session import BACKENDS
 from chapters.tools import rerun
+from chapters.tools._shared import BACKEND_TITLES, duration, install_requirement, repository_url
 from chapters.tools.records import read_records
-from chapters.tools.report import BACKEND_TITLES, duration
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 CHECKED_OUTPUT_TAG = "nbval-check-output"  # nbval's cell tag: compare this cell's output with the stored one
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -62,28 +57,11 @@ GPU_RUNTIME_MINUTES = 30
 COLAB_GPU_METADATA = {"accelerator": "GPU", "colab": {"gpuType": "T4", "provenance": []}}
 
 
-def project_table(root: Path) -> dict:
-    """Return the ``[project]`` table of ``root/pyproject.toml`` (name, dependencies, URLs, ...)."""
-    with open(root / "pyproject.toml", "rb") as stream:
-        return tomllib.load(stream)["project"]
-
-
-def repository_url(root: Path) -> str:
-    """Return the repository address recorded in ``root/pyproject.toml`` (``[project.urls]``)."""
-    return project_table(root)["urls"]["Repository"].rstrip("/")
-
-
 def colab_badge(repository: str, notebook_name: str) -> str:
     """Return the markdown of the "Open in Colab" badge for ``notebooks/<notebook_name>``."""
     github_path = repository.removeprefix("https://github.com/")
     colab_url = f"https://colab.research.google.com/github/{github_path}/blob/main/notebooks/{notebook_name}"
     return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url})"
-
-
-def install_requirement(repository: str) -> str:
-    """Return what the setup cell's Colab install line installs: the course's package from the git
-    repository at ``repository`` (an address pip's ``git+`` accepts: https, or file:// for a clone)."""
-    return f"keras-chapters @ git+{repository}"
 
 
 def setup_cell(repository: str, full_mode_cpu_minutes: dict[str, int]) -> str:

@@ -19,9 +19,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from chapters.session import BACKENDS
+from chapters.tools._shared import BACKEND_TITLES, duration
 from chapters.tools.records import read_records
 
-BACKEND_TITLES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 BACKEND_COLUMNS = " | ".join(BACKEND_TITLES[backend] for backend in BACKENDS)  # a table's backend headings
 BACKEND_TIMES = " / ".join(BACKEND_TITLES[backend] for backend in BACKENDS)  # the time column's heading
 MARKER = "<!-- chapters.tools.report: {} -->"
@@ -57,13 +57,6 @@ def figure_cell(runs: list[dict], name: str, own_targets: bool = False) -> str:
         targets = dict.fromkeys(run["figures"][name]["target"] for run in runs if name in run["figures"])
         text += f" (target {', '.join(targets)})"
     return text + (" ✗" if missed else "")
-
-
-def duration(seconds: float) -> str:
-    """Return ``seconds`` as ``"48 s"``, ``"12.5 min"`` or ``"2.3 h"``."""
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.1f} min" if seconds < 90 * 60 else f"{seconds / 3600:.1f} h"
 
 
 def run_facts(by_backend: dict[str, list[dict]]) -> tuple[str, str, str]:

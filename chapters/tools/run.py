@@ -15,7 +15,6 @@ docs/results.md from the records. Exits with status 1 if any run failed.
 """
 
 import argparse
-import ast
 import datetime
 import json
 import os
@@ -33,12 +32,16 @@ from chapters import settings
 from chapters.mode import MODES
 from chapters.session import BACKENDS, DEFAULT_SEED
 from chapters.tools import records
+from chapters.tools._shared import (
+    KERNEL_ARGUMENTS,
+    execute_cells,
+    inject_parameters,
+    package_checkout,
+    parse_value,
+)
 from chapters.tools.rerun import first_line
 
 SLOWEST_CELLS_KEPT = 5
-# The kernel's own log, not the cells' output: without this, every run starts with ipykernel's
-# warning that it talks to the runner over TCP on 127.0.0.1 unencrypted.
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
 
 
 @dataclass(frozen=True)
@@ -54,37 +57,6 @@ class Run:
     def __str__(self) -> str:
         overrides = "".join(f", {name} = {value!r}" for name, value in self.parameters.items())
         return f"{self.notebook} on {self.backend}, {self.mode} mode, seed {self.seed}{overrides}"
-
-
-def inject_parameters(notebook: nbformat.NotebookNode, parameters: dict) -> None:
-    """Place a cell setting ``parameters`` after the cell tagged ``parameters``, tagged
-    ``injected-parameters`` as papermill tags its own."""
-    tagged = [
-        index for index, cell in enumerate(notebook.cells) if "parameters" in cell.metadata.get("tags", [])
-    ]
-    if not tagged:
-        raise ValueError("the notebook has no cell tagged 'parameters' to override values after")
-    source = "# Parameters set by chapters.tools.run\n" + "".join(
-        f"{name} = {value!r}\n" for name, value in parameters.items()
-    )
-    cell = nbformat.v4.new_code_cell(source, metadata={"tags": ["injected-parameters"]})
-    notebook.cells.insert(tagged[0] + 1, cell)
-
-
-def package_checkout(notebook: Path) -> Path | None:
-    """Return the nearest folder above ``notebook`` that holds the ``chapters`` package, or None."""
-    for folder in notebook.resolve().parents:
-        if (folder / "chapters" / "__init__.py").is_file():
-            return folder
-    return None
-
-
-def parse_value(text: str):
-    """Return ``text`` as a Python literal (``3``, ``0.5``, ``[1, 2]``), or as the string itself."""
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
 
 
 def run_notebook(run: Run, out_folder: Path, records_folder: Path, cell_timeout: int | None = None) -> dict:
@@ -160,35 +132,6 @@ def run_notebook(run: Run, out_folder: Path, records_folder: Path, cell_timeout:
 def _load_average() -> float | None:
     """Return the machine's load average over the last minute (None where the system has none)."""
     return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
-
-
-def execute_cells(
-    client: NotebookClient, notebook: nbformat.NotebookNode, quiet: bool = False
-) -> tuple[list[tuple[int, float]], dict | None]:
-    """Run the code cells in order until one fails, printing a line for each unless ``quiet``;
-    return each cell's (index, seconds) and the failure (None if every cell ran)."""
-    code_cells = [index for index, cell in enumerate(notebook.cells) if cell.cell_type == "code"]
-    cell_seconds = []
-    for number, index in enumerate(code_cells, start=1):
-        cell = notebook.cells[index]
-        started = time.perf_counter()
-        failure = None
-        try:
-            client.execute_cell(cell, index)
-        except CellExecutionError as error:
-            failure = {"error": error.ename, "message": error.evalue}
-        except (CellTimeoutError, DeadKernelError) as error:
-            failure = {"error": type(error).__name__, "message": str(error).strip().splitlines()[0]}
-        seconds = time.perf_counter() - started
-        cell_seconds.append((index, seconds))
-        if not quiet:
-            print(
-                f"    cell {index:3d} ({number}/{len(code_cells)}) {seconds:6.1f} s  {first_line(cell.source)[:70]}",
-                flush=True,
-            )
-        if failure:
-            return cell_seconds, {"cell": index, "line": first_line(cell.source), **failure}
-    return cell_seconds, None
 
 
 def _kernel_facts(client: NotebookClient, notebook: nbformat.NotebookNode) -> dict:
