@@ -12,23 +12,11 @@ Keras cache, from the offline mirror when there is one.
 """
 
 from pathlib import Path
-from typing import NamedTuple
 
 from chapters import data
+from chapters.splits import Splits
 
 CLASS_NAMES = ["cats", "dogs"]  # label 0: cat, label 1: dog
-
-
-class ImageSplits(NamedTuple):
-    """Training, validation and test datasets of (images, labels) batches.
-
-    Images are float32 of shape (batch, height, width, 3) with values 0-255; labels are float32
-    of shape (batch, 1): 0.0 for a cat, 1.0 for a dog.
-    """
-
-    train: object
-    validation: object
-    test: object
 
 
 @data.user_facing
@@ -40,10 +28,11 @@ def cats_vs_dogs_datasets(
     max_validation_images: int | None = None,
     max_test_images: int | None = None,
     seed: int = 42,
-) -> ImageSplits:
+) -> Splits:
     """Return the cats vs dogs training, validation and test images as batched ``tf.data`` datasets.
 
-    Each image is resized to ``image_size`` x ``image_size``. The pipeline decodes every image
+    Images are float32 of shape (batch, ``image_size``, ``image_size``, 3) with values 0-255; labels
+    are float32 of shape (batch, 1): 0.0 for a cat, 1.0 for a dog. The pipeline decodes every image
     once and caches it in memory; the training images are then reshuffled every epoch (with
     ``seed``), and all three datasets prefetch the next batch while the model trains on this one.
     ``max_train_images``, ``max_validation_images`` and ``max_test_images`` keep a fixed random
@@ -80,7 +69,7 @@ def cats_vs_dogs_datasets(
             images = images.take(max_images)
         return images.cache().batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
-    return ImageSplits(
+    return Splits(
         train.prefetch(tf.data.AUTOTUNE),
         held_out("validation", max_validation_images),
         held_out("test", max_test_images),

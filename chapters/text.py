@@ -5,19 +5,10 @@
 Both work on every Keras backend: ``model.fit`` accepts ``tf.data`` datasets on all three.
 """
 
-from typing import NamedTuple
-
 from chapters import data
+from chapters.splits import Splits
 
 CLASS_NAMES = ["neg", "pos"]  # label 0: negative review, label 1: positive
-
-
-class TextSplits(NamedTuple):
-    """Training, validation and test datasets of (review text, label) batches."""
-
-    train: object
-    validation: object
-    test: object
 
 
 @data.user_facing
@@ -28,7 +19,7 @@ def imdb_text_datasets(
     max_train_reviews: int | None = None,
     max_test_reviews: int | None = None,
     seed: int = 42,
-) -> TextSplits:
+) -> Splits:
     """Return IMDB's reviews as batched (text, label) datasets: train, validation and test.
 
     Each label is a float32 array of shape (1,): 0.0 for a negative review, 1.0 for a positive one.
@@ -60,7 +51,7 @@ def imdb_text_datasets(
     if max_test_reviews is not None:
         test = test.take(max_test_reviews)
     # Caching the first pass fixes each subset: the same reviews in every later pass and epoch.
-    return TextSplits(*(split.cache().batch(batch_size) for split in (train, validation, test)))
+    return Splits(*(split.cache().batch(batch_size) for split in (train, validation, test)))
 
 
 def texts_only(dataset):
