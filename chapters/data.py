@@ -301,7 +301,7 @@ def _content_entry(dataset: str, entry: dict | None) -> CsvContent | WordVectors
     )
 
 
-def mirror_dir() -> Path | None:
+def offline_mirror() -> Path | None:
     """Return the offline mirror folder named by ``CHAPTERS_MIRROR``, or None when unset."""
     value = settings.value(settings.MIRROR)
     if not value:
@@ -432,7 +432,7 @@ def _fetch_file(dataset: Dataset, data_file: DataFile, folder: Path) -> Path:
     Call with the dataset's lock held.
     """
     target = folder / data_file.name
-    mirror = mirror_dir()
+    mirror = offline_mirror()
     mirror_file = mirror / dataset.mirror_dir / data_file.name if mirror else None
     mirror_sha256 = (
         _mirror_checksums(mirror).get(f"{dataset.mirror_dir}/{data_file.name}") if mirror else None
@@ -816,7 +816,7 @@ def _image_folder(dataset: Dataset, folder: Path) -> Path:
     """
 
     def build(built: Path) -> None:
-        mirror = mirror_dir()
+        mirror = offline_mirror()
         if mirror is not None and (mirror / dataset.mirror_dir).is_dir():
             _copy_mirror_folder(dataset, mirror, built)
         else:
@@ -1025,7 +1025,7 @@ def load_tfds(name: str, **load_arguments):
     import tensorflow_datasets as tfds
 
     data_dir = settings.tfds_data_dir()
-    mirror = mirror_dir()
+    mirror = offline_mirror()
     version = _manifest_document()["tfds"]["builds"].get(name)
     if mirror is not None and version is not None:
         _seed_tfds_build(mirror, name, version, data_dir / name)
