@@ -7,7 +7,7 @@ maintainers' commands (running the course, its results table, notebook upkeep), 
 notebook imports.
 """
 
-from chapters.figures import hand_in
+from chapters.checked_figures import hand_in
 from chapters.mode import run_mode, scale
 from chapters.session import setup
 
