@@ -146,7 +146,9 @@ def user_facing(function: Callable) -> Callable:
         except DataError as error:
             if full_traceback_wanted():
                 raise
-            raise error.with_traceback(None)  # package frames left out; CHAPTERS_TRACEBACK=full shows them
+            # The same error, its package frames left out (CHAPTERS_TRACEBACK=full shows them); its own
+            # cause, if any, stays: no `from` here.
+            raise error.with_traceback(None)  # noqa: B904
 
     return called_by_a_notebook
 

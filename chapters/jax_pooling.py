@@ -69,7 +69,7 @@ def max_over_tiles(inputs, windows, padding):
     with ``-inf`` to fill it, as XLA pads for ``"SAME"`` (the smaller half before).
     """
     margins = []
-    for size, window in zip(inputs.shape, windows):
+    for size, window in zip(inputs.shape, windows, strict=True):
         if padding == "same":
             missing = -size % window
             margins.append((missing // 2, missing - missing // 2, 0))
@@ -77,7 +77,9 @@ def max_over_tiles(inputs, windows, padding):
             margins.append((0, -(size % window), 0))  # a negative margin cuts the axis short
     tiled = jax.lax.pad(inputs, jnp.array(-jnp.inf, inputs.dtype), margins)
     tiles_and_windows = [
-        length for size, window in zip(tiled.shape, windows) for length in (size // window, window)
+        length
+        for size, window in zip(tiled.shape, windows, strict=True)
+        for length in (size // window, window)
     ]
     return tiled.reshape(tiles_and_windows).max(axis=tuple(range(1, 2 * inputs.ndim, 2)))
 

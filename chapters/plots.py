@@ -18,7 +18,7 @@ def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), title: 
     if not shown:
         raise ValueError(f"None of {list(metrics)} is in the history, which has {list(curves)}.")
     figure, axes = plt.subplots(1, len(shown), figsize=(5 * len(shown), 3.5), squeeze=False)
-    for axis, metric in zip(axes[0], shown):
+    for axis, metric in zip(axes[0], shown, strict=True):
         epochs = np.arange(1, len(curves[metric]) + 1)
         axis.plot(epochs, curves[metric], "o-", label="training")
         if f"val_{metric}" in curves:
@@ -128,7 +128,7 @@ def _titled(figure: Figure, axes, labels: Sequence | None, title: str) -> Figure
     """Return ``figure`` laid out, its grid of ``axes`` titled in order with ``labels`` when given,
     and the whole with ``title``."""
     if labels is not None:
-        for axis, label in zip(axes.flat, labels):
+        for axis, label in zip(axes.flat, labels, strict=False):  # a grid may have empty places
             axis.set_title(str(label), fontsize=9)
     if title:
         figure.suptitle(title)

@@ -101,10 +101,7 @@ def setup(
 
 def long_run_warning(minutes: int) -> str:
     """Return the lines saying that full mode on this CPU takes long, and how to switch to quick mode."""
-    if minutes >= 120:
-        expected = f"about {round(minutes / 60)} hours"
-    else:
-        expected = f"about {minutes} minutes"
+    expected = f"about {round(minutes / 60)} hours" if minutes >= 120 else f"about {minutes} minutes"
     if mode_from_environment():
         how = "unset the environment variable CHAPTERS_MODE (it chose full mode) or set it to quick"
     else:

@@ -9,6 +9,7 @@ the next fetch of the same dataset (``remove_stale_staging``), under the lock, s
 to a live one.
 """
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -37,10 +38,8 @@ def keras_cache_dir() -> Path:
     falls back to ``/tmp/.keras``, and so does this (saying so once per process).
     """
     configured = configured_cache_dir()
-    try:
+    with contextlib.suppress(OSError):  # judged by the access check below, as Keras judges it
         configured.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        pass  # judged by the access check below, as Keras judges it
     if os.access(configured, os.W_OK):
         return configured
     fallback = Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / ".keras"

@@ -15,7 +15,10 @@ def test_the_table_has_a_row_per_notebook_and_flags_what_is_past_90_seconds(tmp_
         ("05_convnets", "jax", 116.3),
     ]
     times.write_text(
-        "".join(json.dumps(dict(zip(("notebook", "backend", "seconds"), entry))) + "\n" for entry in entries)
+        "".join(
+            json.dumps(dict(zip(("notebook", "backend", "seconds"), entry, strict=True))) + "\n"
+            for entry in entries
+        )
     )
 
     ci_times.main([str(times)])

@@ -31,14 +31,14 @@ def contents(dataset):
     return [
         (round(float(image.sum()), 1), float(label[0]))
         for batch_images, batch_labels in dataset
-        for image, label in zip(batch_images.numpy(), batch_labels.numpy())
+        for image, label in zip(batch_images.numpy(), batch_labels.numpy(), strict=True)
     ]
 
 
 def test_the_splits_are_fixed_subsets_reshuffled_only_for_training(small_splits):
     batch_images, batch_labels = next(iter(small_splits.train))
     assert tuple(batch_images.shape) == (16, 40, 40, 3) and tuple(batch_labels.shape) == (16, 1)
-    assert 0.0 <= float(np.min(batch_images)) and float(np.max(batch_images)) <= 255.0
+    assert float(np.min(batch_images)) >= 0.0 and float(np.max(batch_images)) <= 255.0
 
     first, second = contents(small_splits.train), contents(small_splits.train)
     assert len(first) == 64 and sorted(first) == sorted(second), "each epoch sees the same images"

@@ -32,7 +32,10 @@ def weights_moved_by_training() -> dict:
         before = [np.array(weight) for weight in model.get_weights()]
         model.fit(inputs, targets, epochs=2, batch_size=16, verbose=0)
         model.train_on_batch(inputs[:16], targets[:16])
-        moved = [not np.array_equal(start, np.array(end)) for start, end in zip(before, model.get_weights())]
+        moved = [
+            not np.array_equal(start, np.array(end))
+            for start, end in zip(before, model.get_weights(), strict=True)
+        ]
         return moved, int(keras.ops.convert_to_numpy(model.optimizer.iterations))
 
     learning = train(keras.optimizers.Adam(0.01))

@@ -256,7 +256,7 @@ def test_sync_takes_each_backends_cpu_time_from_the_records_and_keeps_the_rest(
     notebooks.sync_notebook(copy, _shared.repository_url(repository_root), records)
     synced = nbformat.read(copy, as_version=4)
     assert notebooks.full_mode_cpu_minutes(synced) == {**before, "jax": 110}
-    assert "jax=110," in synced.cells[1].source
+    assert '"jax": 110,' in synced.cells[1].source
     assert synced.metadata["accelerator"] == "GPU", "110 minutes on JAX asks Colab for a GPU"
 
 

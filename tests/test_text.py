@@ -15,7 +15,7 @@ def test_imdb_subsets_are_fixed_labelled_and_vectorizable(keras_cache, small_mir
         return [
             (review, float(label[0]))
             for texts, labels in dataset
-            for review, label in zip(texts.numpy(), labels.numpy())
+            for review, label in zip(texts.numpy(), labels.numpy(), strict=True)
         ]
 
     train = contents(splits.train)

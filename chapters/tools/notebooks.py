@@ -48,7 +48,7 @@ CHAPTERS_MODE = "full"  # @param ["full", "quick"]
 import chapters
 
 session = chapters.setup(
-    KERAS_BACKEND, CHAPTERS_MODE, full_mode_cpu_minutes=dict({minutes})
+    KERAS_BACKEND, CHAPTERS_MODE, full_mode_cpu_minutes={{{minutes}}}
 )"""
 # The machine the notebooks give their times for, as records name it: CI's, a 2-core CPU.
 MACHINE_OF_THE_TIMES = "CPU, 2-core "
@@ -67,7 +67,7 @@ def colab_badge(repository: str, notebook_name: str) -> str:
 def setup_cell(repository: str, full_mode_cpu_minutes: dict[str, int]) -> str:
     """Return the source of the setup cell every notebook opens with, installing from ``repository``
     and giving ``chapters.setup`` the chapter's full-mode minutes on a CPU per backend."""
-    minutes = ", ".join(f"{backend}={full_mode_cpu_minutes[backend]}" for backend in BACKENDS)
+    minutes = ", ".join(f'"{backend}": {full_mode_cpu_minutes[backend]}' for backend in BACKENDS)
     return SETUP_CELL_TEMPLATE.format(requirement=install_requirement(repository), minutes=minutes)
 
 
