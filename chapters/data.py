@@ -146,9 +146,8 @@ def user_facing(function: Callable) -> Callable:
         except DataError as error:
             if full_traceback_wanted():
                 raise
-            # The same error, its package frames left out (CHAPTERS_TRACEBACK=full shows them); its own
-            # cause, if any, stays: no `from` here.
-            raise error.with_traceback(None)  # noqa: B904
+            # The same error re-raised, not chained (no `from`): its own cause, if any, stays.
+            raise error.with_traceback(None)  # noqa: B904 - package frames left out; CHAPTERS_TRACEBACK=full shows them
 
     return called_by_a_notebook
 
