@@ -11,6 +11,13 @@ import pytest
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items):
+    """Mark ``mirror`` every test that reads the real datasets (``-m "not mirror"`` leaves them out)."""
+    for item in items:
+        if "shared_mirror" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.mirror)
+
+
 @pytest.fixture
 def repository_root() -> Path:
     return REPOSITORY_ROOT

@@ -72,6 +72,7 @@ def test_mirror_supplies_files_into_the_cache_without_network(keras_cache, tmp_p
     assert snapshot(mirror) == before, "the mirror must not be written to"
 
 
+@pytest.mark.slow  # every loader on the real mirror
 def test_mirror_alone_serves_every_loader_with_an_empty_home(tmp_path, shared_mirror):
     """The shared mirror and nothing else: no KERAS_HOME, no TFDS_DATA_DIR, an empty home."""
     mirror = shared_mirror

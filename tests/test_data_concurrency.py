@@ -21,6 +21,8 @@ from small_mirror import CATS_VS_DOGS_IMAGES, TFDS_TEST, review_archive, review_
 
 from chapters import data
 
+pytestmark = pytest.mark.slow  # processes racing each other for the cache
+
 STAGING = ".chapters-staging-"
 
 

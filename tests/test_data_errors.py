@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 DEAD_URL = "http://127.0.0.1:9/nietzsche.txt"  # the discard port: nothing listens there
@@ -53,6 +54,7 @@ def package_frames(traceback_text: str) -> list[str]:
     return [function for path, function in frames if f"{os.sep}chapters{os.sep}" in path]
 
 
+@pytest.mark.slow  # a Python process or a kernel
 def test_a_plain_traceback_shows_the_call_and_the_message_without_the_package_s_frames(keras_cache, tmp_path):
     completed = run_script(tmp_path)
     assert completed.returncode == 1
@@ -64,6 +66,7 @@ def test_a_plain_traceback_shows_the_call_and_the_message_without_the_package_s_
     assert "CorruptFileError" not in traceback_text
 
 
+@pytest.mark.slow  # a Python process or a kernel
 def test_chapters_traceback_full_keeps_every_frame(keras_cache, tmp_path):
     completed = run_script(tmp_path, CHAPTERS_TRACEBACK="full")
     assert completed.returncode == 1
@@ -83,6 +86,7 @@ def run_in_a_kernel(folder: Path, **variables) -> dict:
     return error
 
 
+@pytest.mark.slow  # a Python process or a kernel
 def test_in_a_notebook_the_message_comes_first_then_the_cell_line_that_led_to_it(keras_cache, tmp_path):
     error = run_in_a_kernel(tmp_path)
     lines = "\n".join(error.traceback).splitlines()
@@ -96,6 +100,7 @@ def test_in_a_notebook_the_message_comes_first_then_the_cell_line_that_led_to_it
     assert len(lines) < 25
 
 
+@pytest.mark.slow  # a Python process or a kernel
 def test_in_a_notebook_chapters_traceback_full_shows_ipython_s_own_traceback(keras_cache, tmp_path):
     error = run_in_a_kernel(tmp_path, CHAPTERS_TRACEBACK="full")
     text = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(error.traceback))  # IPython colours its tracebacks

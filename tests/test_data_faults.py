@@ -22,6 +22,8 @@ from test_data_concurrency import environment
 
 from chapters import data
 
+pytestmark = pytest.mark.slow  # processes on small or read-only disks
+
 
 def run_with_mounts(mounts: str, script: str, variables: dict[str, str]) -> dict:
     """Run ``script`` after the shell commands ``mounts``, in a mount namespace of its own (the mounts

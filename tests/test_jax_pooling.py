@@ -91,6 +91,7 @@ def test_installing_twice_keeps_keras_own_pooling_for_the_fallback():
     assert jax_pooling.install() and jax_pooling._keras_max_pool is keras_max_pool
 
 
+@pytest.mark.slow  # a Python process on JAX
 def test_setup_installs_it_on_jax_on_a_cpu():
     program = (
         "import chapters; chapters.setup('jax', 'quick'); import keras, numpy as np; "

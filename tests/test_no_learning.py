@@ -13,6 +13,8 @@ import pytest
 
 from chapters.tools import no_learning
 
+pytestmark = pytest.mark.slow  # notebooks run in kernels, on every backend
+
 
 def weights_moved_by_training() -> dict:
     """Train a small model with ``fit`` and ``train_on_batch`` on the backend Keras runs on, first

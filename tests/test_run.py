@@ -14,6 +14,8 @@ import chapters
 from chapters import hand_in
 from chapters.tools import _shared, records, run
 
+pytestmark = pytest.mark.slow  # notebooks run in kernels
+
 PARAMETERS = "num_steps = 3\ntarget = 0.5"
 CHECKED = """\
 import os

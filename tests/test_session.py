@@ -47,6 +47,7 @@ def test_switching_backend_after_import_asks_for_a_restart(monkeypatch):
 TORCH_INSTALLED = importlib.util.find_spec("torch") is not None
 
 
+@pytest.mark.slow  # a Python process per backend
 @pytest.mark.parametrize(
     "backend",
     [
