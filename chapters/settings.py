@@ -25,6 +25,8 @@ MIRROR = "CHAPTERS_MIRROR"
 TRACEBACK = "CHAPTERS_TRACEBACK"
 FIGURES_FILE = "CHAPTERS_FIGURES_FILE"
 BACKEND = "KERAS_BACKEND"
+KERAS_HOME = "KERAS_HOME"
+TFDS_DATA_DIR = "TFDS_DATA_DIR"
 
 
 def value(name: str) -> str:
@@ -34,9 +36,9 @@ def value(name: str) -> str:
 
 def keras_home() -> Path:
     """Return the Keras cache the user chose: ``$KERAS_HOME``, else ``~/.keras`` (it may not exist)."""
-    return Path(value("KERAS_HOME") or Path.home() / ".keras")
+    return Path(value(KERAS_HOME) or Path.home() / ".keras")
 
 
 def tfds_data_dir() -> Path:
     """Return TensorFlow Datasets' data folder: ``$TFDS_DATA_DIR``, else ``~/tensorflow_datasets``."""
-    return Path(value("TFDS_DATA_DIR") or Path.home() / "tensorflow_datasets")
+    return Path(value(TFDS_DATA_DIR) or Path.home() / "tensorflow_datasets")

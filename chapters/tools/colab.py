@@ -156,7 +156,7 @@ def kernel_environment(python: Path, work: Path, mode: str) -> dict[str, str]:
     """Return the kernel's environment: this one without ``LEFT_OUT_OF_KERNEL``, with the folder of
     ``python`` (the virtual environment's programs) first on the path, the run mode, and empty Keras and TFDS caches."""
     environment = {name: value for name, value in os.environ.items() if name not in LEFT_OUT_OF_KERNEL}
-    caches = {"KERAS_HOME": work / "keras", "TFDS_DATA_DIR": work / "tensorflow_datasets"}
+    caches = {settings.KERAS_HOME: work / "keras", settings.TFDS_DATA_DIR: work / "tensorflow_datasets"}
     for folder in caches.values():
         shutil.rmtree(folder, ignore_errors=True)
     return {
