@@ -80,6 +80,7 @@ def test_a_passing_run_records_its_figures_times_and_machine(tmp_path):
     assert executed.cells[-1].outputs[0]["text"] == "True\n", "the interpreter's commands come first on PATH"
     saved = json.loads((tmp_path / "records" / "00_tiny.jax.quick.seed7.json").read_text())
     assert saved == record
+    assert executed.metadata["chapters"]["run"] == record, "the executed notebook says which run it was"
 
 
 def test_the_kernel_imports_the_package_of_the_checkout_the_notebook_is_in(tmp_path):

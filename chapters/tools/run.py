@@ -9,7 +9,8 @@ Each run executes the notebook in a fresh kernel with nbclient, from the noteboo
 kernel imports the helper package from the checkout the notebook is in (a worktree's notebook, its
 worktree's package, not the one installed), so the record's commit names the code that ran. A ``-p``
 value goes into a cell placed after the one tagged ``parameters``, as papermill does. The
-executed notebook goes to ``--out`` (``runs/``), the record (see ``chapters.tools.records``) to
+executed notebook goes to ``--out`` (``runs/``) with its record in its metadata (``chapters.run``:
+the website's pages say which run they show), the record (see ``chapters.tools.records``) to
 ``--records`` (``records/``), and ``python -m chapters.tools.report`` makes the tables of
 docs/results.md from the records. Exits with status 1 if any run failed.
 """
@@ -97,9 +98,6 @@ def run_notebook(run: Run, out_folder: Path, records_folder: Path, cell_timeout:
                 else {}
             )
         figures = json.loads(figures_file.read_text()) if figures_file.is_file() else {}
-    out_folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, out_folder / f"{name}.{run.backend}.{run.mode}.seed{run.seed}.ipynb")
-
     slowest = sorted(cell_seconds, key=lambda item: -item[1])[:SLOWEST_CELLS_KEPT]
     device = facts.get("device", "unknown")
     record = {
@@ -126,6 +124,11 @@ def run_notebook(run: Run, out_folder: Path, records_folder: Path, cell_timeout:
         "finished": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
     records.write_record(record, records_folder)
+    # The executed notebook carries its record, so that what it shows (the website's page) can say
+    # which run it was.
+    notebook.metadata.setdefault("chapters", {})["run"] = record
+    out_folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, out_folder / f"{name}.{run.backend}.{run.mode}.seed{run.seed}.ipynb")
     return record
 
 
