@@ -11,13 +11,14 @@ import json
 import math
 import operator
 from pathlib import Path
+from typing import SupportsFloat
 
 from chapters import settings
 
 COMPARISONS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
-def figure(value, comparison: str | None = None, target=None) -> dict:
+def figure(value: SupportsFloat, comparison: str | None = None, target: SupportsFloat | None = None) -> dict:
     """Return one figure as the record keeps it: ``{"value": v}``, plus ``"target"`` (such as
     ``">= 0.978"``) and ``"met"`` when a target is given."""
     number = float(value)
@@ -25,6 +26,8 @@ def figure(value, comparison: str | None = None, target=None) -> dict:
         return {"value": number}
     if comparison not in COMPARISONS:
         raise ValueError(f"{comparison!r} is not a comparison: use one of {', '.join(COMPARISONS)}.")
+    if target is None:
+        raise ValueError(f"the comparison {comparison!r} needs a target to compare with.")
     threshold = float(target)
     met = not math.isnan(number) and COMPARISONS[comparison](number, threshold)
     return {"value": number, "target": f"{comparison} {threshold:g}", "met": bool(met)}

@@ -38,6 +38,8 @@ right for the files under it. Its paths must stay inside the mirror (an absolute
 ``..`` is refused), and nothing is ever written outside the cache folders.
 """
 
+from __future__ import annotations
+
 import csv
 import errno
 import functools
@@ -57,12 +59,16 @@ from importlib import resources
 from pathlib import Path
 from traceback import walk_tb
 from types import TracebackType
-from typing import BinaryIO
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 
 from chapters import settings, shared_cache
 from chapters.shared_cache import configured_cache_dir, keras_cache_dir
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from IPython.core.interactiveshell import InteractiveShell
 
 EXTRACTED_MARKER = ".chapters-extracted"
 COMPLETE_MARKER = ".chapters-complete"
@@ -116,7 +122,9 @@ class StorageError(DataError):
     """A dataset could not be written to (or read from) disk: full, read-only or not permitted."""
 
 
-def _call_outside_the_package(traceback: TracebackType | None, shell) -> tuple[str, str] | None:
+def _call_outside_the_package(
+    traceback: TracebackType | None, shell: InteractiveShell | None
+) -> tuple[str, str] | None:
     """Return (where, source line) of the last frame in ``traceback`` outside this package, the
     caller's code: where is "Cell In[3], line 2" for a notebook cell (the name IPython's ``shell``
     gives it, when there is one), else "FILE, line N"; None when every frame is the package's."""
@@ -140,7 +148,7 @@ def user_facing(function: Callable) -> Callable:
     the outermost call is where the traceback starts."""
 
     @functools.wraps(function)
-    def called_by_a_notebook(*args, **kwargs):
+    def called_by_a_notebook(*args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
         except DataError as error:
@@ -189,7 +197,7 @@ class CsvContent:
         """Return None: a download is kept whole, every line of it."""
         return None
 
-    def found_in(self, path: Path) -> "CsvContent":
+    def found_in(self, path: Path) -> CsvContent:
         """Return what the CSV file at ``path`` holds; raise ``ContentError`` if it is not CSV."""
         try:
             return csv_content(path)
@@ -223,7 +231,7 @@ class WordVectorsContent:
         """Return how many (non-blank) lines of a download to keep: the first ``words``."""
         return self.words
 
-    def found_in(self, path: Path) -> "WordVectorsContent":
+    def found_in(self, path: Path) -> WordVectorsContent:
         """Return what the file at ``path`` holds; raise ``ContentError`` for a malformed line."""
         return word_vectors_content(path, self.dimensions)
 
@@ -291,7 +299,7 @@ def _content_entry(dataset: str, entry: dict | None) -> CsvContent | WordVectors
     if entry is None:
         return None
     fields = {key: value for key, value in entry.items() if key != "format"}
-    content_class = CONTENT_FORMATS.get(entry.get("format"))
+    content_class = CONTENT_FORMATS.get(str(entry.get("format")))
     if content_class is None:
         raise DataError(
             f"The manifest's dataset {dataset!r} has a content check of unknown format "
@@ -459,6 +467,7 @@ def _fetch_file(dataset: Dataset, data_file: DataFile, folder: Path) -> Path:
             copy = _copy_from_mirror(
                 f"dataset {dataset.name!r}", mirror_file, mirror_sha256, staging / target.name
             )
+            assert mirror_sha256 is not None  # _copy_from_mirror refuses a file SHA256SUMS does not list
             return _install_recording_sha256(copy, mirror_sha256, target)
         return shared_cache.install(_download(dataset, data_file, staging, target, mirror_file), target)
 
@@ -593,6 +602,7 @@ def _download_checking_content(
     download_name = url_name if data_file.archive_member else f"{data_file.name}.unchecked"
     download = _get_file(dataset, data_file, download_name, None, staging, target, mirror_file)
     checked = staging / target.name
+    assert dataset.content is not None  # only a dataset with a content check is downloaded this way
     with _open_download(dataset, download, data_file.archive_member) as source:
         _copy_lines(source, checked, dataset.content.lines_kept)
     download.unlink()
@@ -601,7 +611,7 @@ def _download_checking_content(
 
 
 @contextmanager
-def _open_download(dataset: Dataset, download: Path, member: str | None) -> Iterator[BinaryIO]:
+def _open_download(dataset: Dataset, download: Path, member: str | None) -> Iterator[IO[bytes]]:
     """Yield the downloaded file as a binary stream, or, if ``member`` is set, the zip ``download``'s
     file of that name (in any of its folders), read from the archive as it is consumed.
     """
@@ -627,7 +637,7 @@ def _open_download(dataset: Dataset, download: Path, member: str | None) -> Iter
         ) from None
 
 
-def _copy_lines(source: BinaryIO, destination: Path, lines: int | None) -> None:
+def _copy_lines(source: IO[bytes], destination: Path, lines: int | None) -> None:
     """Write ``source`` to ``destination``: all of it, or only up to its ``lines``-th non-blank line."""
     with open(destination, "wb") as sink:
         if lines is None:
@@ -644,6 +654,7 @@ def _copy_lines(source: BinaryIO, destination: Path, lines: int | None) -> None:
 def _check_content(dataset: Dataset, data_file: DataFile, path: Path) -> None:
     """Raise ``CorruptFileError`` unless ``path`` holds the content the manifest gives ``dataset``."""
     expected = dataset.content
+    assert expected is not None  # called only for a dataset with a content check
     try:
         found = expected.found_in(path)
     except ContentError as error:
@@ -737,9 +748,9 @@ def read_word_vectors(path: Path, dimensions: int | None = None) -> Iterator[tup
 
 def _word_vector(number: int, line: bytes, dimensions: int | None) -> tuple[str, np.ndarray]:
     """Return line ``number`` (no line ending) as (word, float32 vector); raise ``ContentError``."""
-    word, _, values = line.partition(b" ")
+    raw_word, _, values = line.partition(b" ")
     try:
-        word = word.decode()
+        word = raw_word.decode()
     except UnicodeDecodeError:
         raise ContentError(
             f"not a word-vectors file: line {number:,} does not start with a UTF-8 word"
@@ -870,6 +881,7 @@ def _split_archive(dataset: Dataset, archive: Path, built: Path) -> None:
     """Write ``dataset.split`` from the archive into ``built``: per class, the valid JPEGs in
     numeric order, the first ones to the first subset, the next ones to the next, and so on.
     """
+    assert dataset.split is not None and dataset.classes is not None  # an image-folder dataset's
     with zipfile.ZipFile(archive) as zipped:
         for class_name, archive_folder in dataset.classes.items():
             members = sorted(
@@ -976,7 +988,7 @@ def cats_vs_dogs_directory() -> Path:
 
 
 @user_facing
-def load_beijing_pm25():
+def load_beijing_pm25() -> pd.DataFrame:
     """Return UCI's Beijing PM2.5 table: one row per hour, 2010-01-01 00:00 to 2014-12-31 23:00.
 
     A pandas DataFrame of 43,824 rows indexed by the hour (``time``), with the file's columns:
@@ -1003,6 +1015,7 @@ def load_glove() -> dict[str, np.ndarray]:
     Only this subset of the 400,000 words is kept, online or offline; look words up with ``.get``.
     """
     dataset = _dataset_named("glove_6b_50d")
+    assert isinstance(dataset.content, WordVectorsContent)  # the manifest's check of GloVe
     return dict(read_word_vectors(fetch(dataset) / dataset.files[0].name, dataset.content.dimensions))
 
 
@@ -1017,7 +1030,7 @@ def load_nietzsche() -> str:
 
 
 @user_facing
-def load_tfds(name: str, **load_arguments):
+def load_tfds(name: str, **load_arguments: Any) -> Any:
     """Return ``tensorflow_datasets.load(name, **load_arguments)``, seeding its cache from the mirror.
 
     With ``CHAPTERS_MIRROR`` set, the mirror's prepared build is checked against ``SHA256SUMS``

@@ -11,10 +11,19 @@ backend: ``model.fit`` accepts ``tf.data`` datasets on all three.
 Keras cache, from the offline mirror when there is one.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chapters import data
 from chapters.splits import Splits
+
+if TYPE_CHECKING:
+    import keras
+    import numpy as np
+    import tensorflow as tf
 
 CLASS_NAMES = ["cats", "dogs"]  # label 0: cat, label 1: dog
 
@@ -44,7 +53,7 @@ def cats_vs_dogs_datasets(
 
     folder = data.cats_vs_dogs_directory()
 
-    def images_in(subset: str):
+    def images_in(subset: str) -> tf.data.Dataset:
         return keras.utils.image_dataset_from_directory(
             folder / subset,
             class_names=CLASS_NAMES,
@@ -63,7 +72,7 @@ def cats_vs_dogs_datasets(
     train_count = int(train.reduce(0, lambda count, _: count + 1))  # the first pass fills the cache
     train = train.shuffle(train_count, seed=seed, reshuffle_each_iteration=True).batch(batch_size)
 
-    def held_out(subset: str, max_images: int | None):
+    def held_out(subset: str, max_images: int | None) -> tf.data.Dataset:
         images = images_in(subset)
         if max_images is not None:
             images = images.take(max_images)
@@ -76,7 +85,9 @@ def cats_vs_dogs_datasets(
     )
 
 
-def extract_features(dataset, base, preprocess_input):
+def extract_features(
+    dataset: tf.data.Dataset, base: keras.Model, preprocess_input: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
     """Return ``base``'s feature maps and the labels of every image in ``dataset``, as two arrays.
 
     Each batch of images goes through ``preprocess_input`` and then ``base``, once. Chapter 06
@@ -93,7 +104,7 @@ def extract_features(dataset, base, preprocess_input):
     return np.concatenate(all_features), np.concatenate(all_labels)
 
 
-def augmentation(seed: int = 42):
+def augmentation(seed: int = 42) -> keras.Sequential:
     """Return a ``keras.Sequential`` of random flips, rotations and zooms, active only in training.
 
     Each training batch comes out transformed differently, so the model never sees the exact same
@@ -115,7 +126,7 @@ def augmentation(seed: int = 42):
     )
 
 
-def augmented(dataset, augmentation):
+def augmented(dataset: tf.data.Dataset, augmentation: keras.Sequential) -> tf.data.Dataset:
     """Return ``dataset`` with each image batch passed through ``augmentation``'s layers.
 
     The transformations run in the ``tf.data`` pipeline, on the CPU and in parallel with
@@ -125,7 +136,7 @@ def augmented(dataset, augmentation):
     """
     import tensorflow as tf
 
-    def transform(images, labels):
+    def transform(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         for layer in augmentation.layers:  # layer by layer: a Sequential model cannot run in tf.data on JAX
             images = layer(images, training=True)
         return images, labels

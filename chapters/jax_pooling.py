@@ -13,11 +13,15 @@ After a ReLU, ties are mostly zeros, whose gradient the ReLU drops either way. O
 windows, integer inputs and an unknown padding keep Keras's own pooling.
 """
 
+from collections.abc import Callable, Sequence
+
 import jax
 import jax.numpy as jnp
 import keras
 
-_keras_max_pool = None  # Keras's own, kept by install() for what the fast path leaves to it
+_keras_max_pool: Callable[..., jax.Array] | None = (
+    None  # Keras's own, kept by install() for what the fast path leaves to it
+)
 # The Keras releases (major, minor) whose private JAX max_pool this was checked against, values and
 # gradients, by tests/test_jax_pooling.py. Another release keeps its own pooling until those tests
 # pass on it and it is added here.
@@ -51,18 +55,25 @@ def keras_release() -> tuple[int, int]:
     return int(major), int(minor)
 
 
-def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
+def max_pool(
+    inputs: jax.Array,
+    pool_size: int | Sequence[int],
+    strides: int | Sequence[int] | None = None,
+    padding: str = "valid",
+    data_format: str | None = None,
+) -> jax.Array:
     """Return what Keras's ``max_pool`` returns on JAX; non-overlapping windows of a float tensor
     are pooled as a ``max`` over tiles, anything else by Keras itself."""
     inputs = jnp.asarray(inputs)
     windows = _per_axis(pool_size, inputs.ndim, data_format)
     overlapping = strides is not None and _per_axis(strides, inputs.ndim, data_format) != windows
     if overlapping or padding not in ("valid", "same") or not jnp.issubdtype(inputs.dtype, jnp.floating):
+        assert _keras_max_pool is not None  # install() keeps Keras's own before putting this in its place
         return _keras_max_pool(inputs, pool_size, strides, padding, data_format)
     return max_over_tiles(inputs, windows, padding)
 
 
-def max_over_tiles(inputs, windows, padding):
+def max_over_tiles(inputs: jax.Array, windows: tuple[int, ...], padding: str) -> jax.Array:
     """Return the maximum of each tile of ``windows[axis]`` elements along every axis of ``inputs``.
 
     ``"valid"`` drops the elements that do not fill a tile at the end of an axis; ``"same"`` pads
@@ -84,7 +95,7 @@ def max_over_tiles(inputs, windows, padding):
     return tiled.reshape(tiles_and_windows).max(axis=tuple(range(1, 2 * inputs.ndim, 2)))
 
 
-def _per_axis(size, rank, data_format):
+def _per_axis(size: int | Sequence[int], rank: int, data_format: str | None) -> tuple[int, ...]:
     """Return ``size`` (an int or one per spatial axis) as one per axis, 1 for batch and channels."""
     data_format = data_format or keras.config.image_data_format()
     spatial = (size,) * (rank - 2) if isinstance(size, int) else tuple(size)

@@ -1,13 +1,24 @@
 """Figures the chapters share: training curves and image grids, as matplotlib figures."""
 
+from __future__ import annotations
+
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from numpy.typing import ArrayLike
+
+if TYPE_CHECKING:
+    from keras.callbacks import History
 
 
-def plot_history(history, metrics: Sequence[str] = ("loss", "accuracy"), title: str = "") -> Figure:
+def plot_history(
+    history: History | Mapping[str, Sequence[float]],
+    metrics: Sequence[str] = ("loss", "accuracy"),
+    title: str = "",
+) -> Figure:
     """Return a figure with one panel per metric: its training and validation curves by epoch.
 
     ``history`` is what ``model.fit`` returns, or a mapping such as ``{"loss": [...],
@@ -64,7 +75,9 @@ def plot_curves(
     return figure
 
 
-def plot_image_grid(images, labels: Sequence | None = None, columns: int = 8, title: str = "") -> Figure:
+def plot_image_grid(
+    images: ArrayLike, labels: Sequence | None = None, columns: int = 8, title: str = ""
+) -> Figure:
     """Return a figure showing ``images`` in a grid, each titled with its label when given.
 
     ``images`` is an array of shape (count, height, width) or (count, height, width, channels),
@@ -92,7 +105,7 @@ def plot_image_grid(images, labels: Sequence | None = None, columns: int = 8, ti
 
 
 def plot_heatmaps(
-    images, heatmaps, labels: Sequence | None = None, columns: int = 4, title: str = ""
+    images: ArrayLike, heatmaps: ArrayLike, labels: Sequence | None = None, columns: int = 4, title: str = ""
 ) -> Figure:
     """Return a figure showing each of ``images`` with its heatmap laid over it, stretched to the
     image's size (a coarse map, 7 x 7 say, is smoothed as it is stretched), and titled with its
@@ -124,7 +137,7 @@ def plot_heatmaps(
     return _titled(figure, axes, labels, title)
 
 
-def _titled(figure: Figure, axes, labels: Sequence | None, title: str) -> Figure:
+def _titled(figure: Figure, axes: np.ndarray, labels: Sequence | None, title: str) -> Figure:
     """Return ``figure`` laid out, its grid of ``axes`` titled in order with ``labels`` when given,
     and the whole with ``title``."""
     if labels is not None:

@@ -4,11 +4,18 @@ Each chapter's runs are kept as JSON in ``<Keras cache>/chapters-results/<chapte
 one file per run mode, so a quick run is never compared with a full one.
 """
 
+from __future__ import annotations
+
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chapters.data import keras_cache_dir
 from chapters.mode import run_mode
+
+if TYPE_CHECKING:
+    from keras.callbacks import History
 
 
 def results_path(chapter: str) -> Path:
@@ -16,7 +23,7 @@ def results_path(chapter: str) -> Path:
     return keras_cache_dir() / "chapters-results" / f"{chapter}-{run_mode()}.json"
 
 
-def save_run(chapter: str, name: str, history) -> Path:
+def save_run(chapter: str, name: str, history: History | Mapping[str, Sequence[float]]) -> Path:
     """Save a run's per-epoch metrics (``model.fit``'s history, or its dict) under ``name``.
 
     Returns the JSON file, which keeps the chapter's earlier runs under their own names.
@@ -30,7 +37,9 @@ def save_run(chapter: str, name: str, history) -> Path:
     return path
 
 
-def settled_accuracy(history, last_epochs: int = 3, metric: str = "val_accuracy") -> float:
+def settled_accuracy(
+    history: History | Mapping[str, Sequence[float]], last_epochs: int = 3, metric: str = "val_accuracy"
+) -> float:
     """Return the mean of ``metric`` (validation accuracy unless told) over a run's last ``last_epochs`` epochs.
 
     Validation accuracy on 1,000 images jumps by a few points from epoch to epoch; the mean of

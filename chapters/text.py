@@ -5,8 +5,16 @@
 Both work on every Keras backend: ``model.fit`` accepts ``tf.data`` datasets on all three.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from chapters import data
 from chapters.splits import Splits
+
+if TYPE_CHECKING:
+    import keras
+    import tensorflow as tf
 
 CLASS_NAMES = ["neg", "pos"]  # label 0: negative review, label 1: positive
 
@@ -54,12 +62,14 @@ def imdb_text_datasets(
     return Splits(*(split.cache().batch(batch_size) for split in (train, validation, test)))
 
 
-def texts_only(dataset):
+def texts_only(dataset: tf.data.Dataset) -> tf.data.Dataset:
     """Return the dataset of review texts alone, e.g. to adapt a ``TextVectorization`` layer."""
     return dataset.map(lambda text, label: text)
 
 
-def vectorize(dataset, vectorizer, *, shuffle_batches: bool = False):
+def vectorize(
+    dataset: tf.data.Dataset, vectorizer: keras.layers.TextVectorization, *, shuffle_batches: bool = False
+) -> tf.data.Dataset:
     """Return ``dataset`` with each text batch replaced by ``vectorizer(texts)``, cached and prefetched.
 
     The vectors are computed once and cached in memory. Multi-hot vectors, all zeros and ones, are
@@ -73,7 +83,7 @@ def vectorize(dataset, vectorizer, *, shuffle_batches: bool = False):
 
     compact = vectorizer.get_config()["output_mode"] == "multi_hot"
 
-    def vectorize_batch(texts, labels):
+    def vectorize_batch(texts: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         vectors = vectorizer(texts)
         return (tf.cast(vectors, tf.uint8) if compact else vectors), labels
 

@@ -11,6 +11,7 @@ import ast
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -52,7 +53,7 @@ def package_checkout(notebook: Path) -> Path | None:
     return None
 
 
-def parse_value(text: str):
+def parse_value(text: str) -> Any:
     """Return ``text`` as a Python literal (``3``, ``0.5``, ``[1, 2]``), or as the string itself."""
     try:
         return ast.literal_eval(text)

@@ -70,7 +70,7 @@ def freeze_optimizers() -> None:
     """
     import keras
 
-    def skip_the_update(optimizer, grads, trainable_variables) -> None:
+    def skip_the_update(optimizer: object, grads: object, trainable_variables: object) -> None:
         return None
 
     keras.optimizers.Optimizer._backend_apply_gradients = skip_the_update

@@ -185,8 +185,8 @@ def main(arguments: list[str]) -> None:
             if sync_notebook(path, repository, records):
                 print(f"updated {path}")
     elif command == "strip" and paths:
-        for path in paths:
-            strip_outputs(Path(path))
+        for name in paths:
+            strip_outputs(Path(name))
     elif command == "rerun" and paths:
         failures = rerun.rerun_notebooks([Path(path) for path in paths])
         if failures:
