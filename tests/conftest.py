@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from lab_in_browser import CHROMIUM, CHROMIUM_FLAGS, browser_or_skip
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,3 +100,14 @@ def file_server(tmp_path):
     yield server
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by Playwright (the test is skipped without them, or fails when
+    ``CHAPTERS_BROWSER_TEST=required``)."""
+    sync_playwright = browser_or_skip()
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()

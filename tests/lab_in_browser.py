@@ -148,3 +148,25 @@ SHOW_CELL = """(index) => {
     return notebook.scrollToItem(index, "start");
 }"""
 SHUT_DOWN_KERNEL = "() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()"
+# JupyterLab's theme, changed as a reader does (Settings > Theme); resolves once the page shows it.
+CHANGE_THEME = """async (theme) => {
+    await window.jupyterapp.commands.execute("apputils:change-theme", { theme });
+    const light = theme.includes("Light") ? "true" : "false";
+    while (document.body.dataset.jpThemeLight !== light) await new Promise((done) => setTimeout(done, 100));
+}"""
+# Each figure the page drew, read back pixel by pixel: the share of its pixels that are opaque, and
+# the mean brightness of its border (a figure with a transparent background takes the theme's).
+FIGURE_BACKGROUNDS = """() => Array.from(document.querySelectorAll(".jp-OutputArea-output img")).map((image) => {
+    const canvas = document.createElement("canvas");
+    canvas.width = image.naturalWidth;
+    canvas.height = image.naturalHeight;
+    const context = canvas.getContext("2d");
+    context.drawImage(image, 0, 0);
+    const pixels = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    let opaque = 0;
+    for (let i = 3; i < pixels.length; i += 4) opaque += pixels[i] === 255;
+    const border = context.getImageData(0, 0, canvas.width, 2).data;
+    let brightness = 0;
+    for (let i = 0; i < border.length; i += 4) brightness += (border[i] + border[i + 1] + border[i + 2]) / 3;
+    return { opaque: opaque / (pixels.length / 4), borderBrightness: brightness / (border.length / 4) };
+})"""

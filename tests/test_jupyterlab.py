@@ -2,7 +2,8 @@
 own Run All, in quick mode. Every notebook runs its opening (setup, parameters, imports); two run
 to the end, one of them the chapter with the most figures among the quick ones. Each run checks
 that every cell ran, that no cell raised or wrote to stderr, and that every figure a cell made
-arrived in the page as an image.
+arrived in the page as an image; then, in JupyterLab's dark theme, that every figure keeps its
+opaque light background (a screenshot of the first is kept).
 
 On failure, a screenshot of the first cell at fault and every cell's outputs are kept in
 ``$CHAPTERS_BROWSER_ARTIFACTS`` (CI names it in its log), else in the test's temporary folder.
@@ -17,14 +18,13 @@ from pathlib import Path
 import pytest
 from lab_in_browser import (
     CELLS,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
+    CHANGE_THEME,
+    FIGURE_BACKGROUNDS,
     OPENED,
     RUN,
     RUN_ENDED,
     SHOW_CELL,
     SHUT_DOWN_KERNEL,
-    browser_or_skip,
     start_lab,
 )
 
@@ -60,15 +60,6 @@ def lab(tmp_path_factory, shared_mirror):
         # from here; the server is done with, so it is killed.
         process.kill()
         process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_playwright = browser_or_skip()
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
@@ -181,3 +172,29 @@ def test_every_notebook_opens_and_runs_its_opening(page, lab, tmp_path, notebook
 def test_notebook_runs_to_the_end_in_jupyterlab(page, lab, tmp_path, notebook):
     cells = run_in_lab(page, lab, tmp_path, notebook, "notebook:run-all-cells", None, WHOLE_RUN_SECONDS)
     assert all(cell["executionCount"] for cell in cells if cell["type"] == "code")
+    check_figures_in_the_dark_theme(page, tmp_path, Path(notebook).stem)
+
+
+def check_figures_in_the_dark_theme(page, tmp_path, name: str) -> None:
+    """Switch JupyterLab to its dark theme and check that every figure on the page keeps an opaque,
+    light background (dark text on the theme's dark background would be unreadable); keep a
+    screenshot of the first figure either way."""
+    page.evaluate(CHANGE_THEME, "JupyterLab Dark")
+    try:
+        backgrounds = page.evaluate(FIGURE_BACKGROUNDS)
+        folder = Path(os.environ.get("CHAPTERS_BROWSER_ARTIFACTS") or tmp_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        page.locator(".jp-OutputArea-output img").first.screenshot(path=folder / f"{name}.dark-theme.png")
+    finally:
+        page.evaluate(
+            CHANGE_THEME, "JupyterLab Light"
+        )  # the next test's JupyterLab, as a reader first meets it
+    assert backgrounds, f"{name} drew no figure to check"
+    unreadable = [
+        index + 1
+        for index, figure in enumerate(backgrounds)
+        if figure["opaque"] < 0.99 or figure["borderBrightness"] < 200
+    ]
+    assert not unreadable, (
+        f"{name}: figures {unreadable} of {len(backgrounds)} take the dark theme's background"
+    )

@@ -129,6 +129,17 @@ def test_only_checked_cells_keep_outputs_with_the_prompts_of_a_top_to_bottom_run
         assert all(output.output_type != "error" for output in cell.outputs)
 
 
+def test_no_widget_state_is_stored(notebook):
+    # Keras prints text progress bars; a widget's stored state shows on GitHub and the website as an
+    # error ("widget state not found") or as nothing at all.
+    assert "widgets" not in notebook.metadata
+    for cell in code_cells(notebook):
+        assert all(
+            "application/vnd.jupyter.widget-view+json" not in output.get("data", {})
+            for output in cell.outputs
+        )
+
+
 def test_output_checks_are_cell_tags_not_comments_a_student_reads(notebook):
     tag = notebooks.CHECKED_OUTPUT_TAG
     for cell in code_cells(notebook):
