@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from chapters.data import keras_cache_dir
 from chapters.mode import run_mode
+from chapters.shared_cache import keras_cache_dir
 
 if TYPE_CHECKING:
     from keras.callbacks import History

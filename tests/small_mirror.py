@@ -3,9 +3,9 @@ a behaviour of the data layer (processes fetching at once, a killed copy, a full
 content checks of downloads, the image and text pipelines), not the real datasets.
 
 Each ``add_*`` function writes one dataset into a mirror folder ``root`` at the path the manifest
-(data/datasets.json: ``mirror_dir`` and the file names) gives it in the shared mirror, and returns
+(chapters/data/datasets.json: ``mirror_dir`` and the file names) gives it in the shared mirror, and returns
 that path; ``write_sha256sums`` then lists every file of the mirror in its SHA256SUMS. A mirror
-file is verified only against the mirror's own SHA256SUMS (``chapters.data._fetch_file``), so these
+file is verified only against the mirror's own SHA256SUMS (``chapters.data.files``), so these
 synthetic files go through the package's real code paths. Where a check compares a file against
 the manifest's expected content (the Beijing table, the GloVe subset), ``holding_content_of`` gives
 the manifest's dataset the content the small file holds.
@@ -16,9 +16,11 @@ import datetime
 import gzip
 import hashlib
 import io
+import json
 import shutil
 import tarfile
 import tempfile
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -226,7 +228,7 @@ def add_tfds_mnist(root: Path, train: int = TFDS_TRAIN, test: int = TFDS_TEST) -
     so ``tfds.load("mnist", ...)`` reads them."""
     import tensorflow_datasets as tfds
 
-    manifest = data._manifest_document()["tfds"]
+    manifest = json.loads(resources.files("chapters.data").joinpath("datasets.json").read_text())["tfds"]
     version = manifest["builds"]["mnist"]
     rng = np.random.default_rng(3)
 

@@ -170,15 +170,17 @@ def test_an_unknown_dataset_name_lists_the_known_ones():
 
 def test_a_checkout_on_the_python_path_reads_its_own_manifest_not_an_installed_one(tmp_path):
     """A worktree or a bare checkout (the runner puts the notebook's checkout first on PYTHONPATH):
-    its own data/datasets.json, even beside an editable install of another checkout."""
-    repository = Path(data.__file__).resolve().parent.parent
+    its own chapters/data/datasets.json, even beside an editable install of another checkout."""
+    repository = Path(data.__file__).resolve().parents[2]
     checkout = tmp_path / "checkout"
-    for name in ("chapters", "data"):
-        shutil.copytree(repository / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        repository / "chapters", checkout / "chapters", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copy(repository / "pyproject.toml", checkout)
-    manifest = json.loads((checkout / "data" / "datasets.json").read_text())
+    manifest_file = checkout / "chapters" / "data" / "datasets.json"
+    manifest = json.loads(manifest_file.read_text())
     manifest["datasets"]["only_in_this_checkout"] = manifest["datasets"]["mnist"]
-    (checkout / "data" / "datasets.json").write_text(json.dumps(manifest))
+    manifest_file.write_text(json.dumps(manifest))
     code = "from chapters import data; print(data.__file__, 'only_in_this_checkout' in data.manifest())"
     environment = {**os.environ, "PYTHONPATH": str(checkout)}
     printed = subprocess.run(
@@ -189,7 +191,7 @@ def test_a_checkout_on_the_python_path_reads_its_own_manifest_not_an_installed_o
         text=True,
         check=True,
     ).stdout.split()
-    assert printed == [str(checkout / "chapters" / "data.py"), "True"]
+    assert printed == [str(checkout / "chapters" / "data" / "__init__.py"), "True"]
 
 
 # Corrupt: detected by sha256, refused, never used; a retry after the fix works.

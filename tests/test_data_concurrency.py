@@ -97,7 +97,7 @@ print(json.dumps([hashlib.sha256(array.tobytes()).hexdigest() for array in (trai
 def test_processes_building_cats_vs_dogs_at_once_read_every_image(tmp_path, small_mirror):
     listed = {
         path.removeprefix("cats_vs_dogs/"): digest
-        for path, digest in data._mirror_checksums(small_mirror).items()
+        for path, digest in data.mirror_checksums(small_mirror).items()
         if path.startswith("cats_vs_dogs/")
     }
     script = (
@@ -292,15 +292,14 @@ def test_an_interrupted_download_leaves_nothing_that_breaks_or_fills_the_next_ru
 def test_a_process_killed_while_copying_an_image_folder_leaves_nothing_behind_the_next_run(
     tmp_path, small_mirror
 ):
-    """The killed process copies the small folder at a pace of 10 ms an image (each copy is the
-    package's own, delayed), so that it is surely killed halfway."""
+    """The killed process copies the small folder at a pace of 10 ms an image (each file copy
+    delayed), so that it is surely killed halfway."""
     keras_home = tmp_path / "keras"
     script = "from chapters import data; print(len(list(data.cats_vs_dogs_directory().rglob('*.jpg'))))"
     slowly = """
-import time
-from chapters import data
-copy = data._copy_from_mirror
-data._copy_from_mirror = lambda *arguments: time.sleep(0.01) or copy(*arguments)
+import shutil, time
+copy = shutil.copyfile
+shutil.copyfile = lambda *arguments, **options: time.sleep(0.01) or copy(*arguments, **options)
 """
     killed = start(slowly + script, environment(keras_home, small_mirror))
     wait_for(lambda: len(list(keras_home.rglob("*.jpg"))) > CATS_VS_DOGS_IMAGES // 4)

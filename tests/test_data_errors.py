@@ -19,9 +19,10 @@ TESTS = Path(__file__).resolve().parent
 UNREACHABLE_CORPUS = f"""\
 from served import dataset_served_at
 from chapters import data
+from chapters.data import catalog
 
 unreachable = dataset_served_at("nietzsche", "{DEAD_URL}")
-data.manifest = lambda: {{"nietzsche": unreachable}}
+catalog.manifest = lambda: {{"nietzsche": unreachable}}  # where the loaders look a dataset up
 """
 CALL = "text = data.load_nietzsche()"
 

@@ -213,7 +213,7 @@ def tfds_mirror(root: Path, source: Path, list_build: bool) -> Path:
     build = "tensorflow_datasets/mnist/3.0.1"
     (root / build).mkdir(parents=True)
     lines = []
-    for path, digest in data._mirror_checksums(source).items():
+    for path, digest in data.mirror_checksums(source).items():
         if path.startswith(f"{build}/"):
             (root / path).symlink_to(source / path)
             lines.append(f"{digest}  {path}\n")

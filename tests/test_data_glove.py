@@ -17,6 +17,7 @@ import served
 from small_mirror import GLOVE_INTEGER_VALUES, GLOVE_WORDS, holding_content_of
 
 from chapters import data
+from chapters.data import catalog
 
 TXT_NAME = "glove.6B.50d.top20000.txt"
 MEMBER = "glove.6B.50d.txt"
@@ -152,7 +153,7 @@ def test_a_zipped_download_is_cut_to_its_lines_checked_and_cached_alone(
     assert first_lines(official_member, GLOVE_WORDS) != mirror_glove
     dataset = serve_glove(file_server, official_member, small_glove)
     manifest = {**data.manifest(), "glove_6b_50d": dataset}  # what the loader reads: this dataset
-    monkeypatch.setattr(data, "manifest", lambda: manifest)
+    monkeypatch.setattr(catalog, "manifest", lambda: manifest)  # where the loaders look a dataset up
 
     folder = data.fetch(dataset)
 
