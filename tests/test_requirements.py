@@ -32,7 +32,7 @@ def test_environment_yml_python_matches_the_package(repository_root):
 
 
 # The distribution that provides each module the package imports, where the names differ.
-DISTRIBUTIONS = {"tensorflow_datasets": "tensorflow-datasets"}
+DISTRIBUTIONS = {"tensorflow_datasets": "tensorflow-datasets", "PIL": "pillow"}
 # Imported but deliberately not declared: the backends a user installs by choice, and IPython, which
 # the package imports only when it runs inside it.
 UNDECLARED = {"jax", "torch", "IPython"}

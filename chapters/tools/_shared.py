@@ -3,7 +3,8 @@
 Running a notebook's code cells in a Jupyter kernel (``run``, ``no_learning``, ``colab``): the
 kernel's arguments, parameters injected after the cell tagged ``parameters``, the checkout whose
 package a kernel imports, and the cells executed one by one. The project's repository address and
-the requirement a Colab setup cell installs (``notebooks``, ``colab``). How a backend and a
+the requirement a Colab setup cell installs (``notebooks``, ``colab``), and the address of the
+course's website (``notebooks``, ``site``). How a backend and a
 duration are written in tables and headers (``report``, ``notebooks``).
 """
 
@@ -99,6 +100,13 @@ def project_table(root: Path) -> dict:
 def repository_url(root: Path) -> str:
     """Return the repository address recorded in ``root/pyproject.toml`` (``[project.urls]``)."""
     return project_table(root)["urls"]["Repository"].rstrip("/")
+
+
+def site_url_of(repository: str) -> str:
+    """Return where GitHub Pages publishes the course's website for the GitHub ``repository``
+    (``https://github.com/<owner>/<name>``): ``https://<owner>.github.io/<name>``."""
+    owner, name = repository.removeprefix("https://github.com/").split("/")[:2]
+    return f"https://{owner}.github.io/{name}"
 
 
 def install_requirement(repository: str) -> str:
