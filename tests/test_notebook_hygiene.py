@@ -38,13 +38,14 @@ def test_there_are_notebooks_named_by_chapter():
         assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name), path.name
 
 
-def test_header_has_title_badge_goals_and_run_time(notebook, notebook_path, repository_root):
+def test_header_has_title_links_goals_and_run_time(notebook, notebook_path, repository_root):
     header = notebook.cells[0]
     assert header.cell_type == "markdown"
     assert header.source.startswith(f"# {notebook_path.name[:2]} · ")
-    badge = notebooks.colab_badge(_shared.repository_url(repository_root), notebook_path.name)
-    assert badge in header.source, (
-        "the Colab badge must follow pyproject.toml (python -m chapters.tools.notebooks sync)"
+    links = notebooks.header_links(_shared.repository_url(repository_root), notebook_path.name)
+    assert links in header.source, (
+        "the Colab badge and the link to the chapter's page on the website must follow pyproject.toml "
+        "(python -m chapters.tools.notebooks sync)"
     )
     assert "**After this chapter you can**" in header.source
     assert notebooks.QUICK_MODE_PATTERN.search(header.source), (
@@ -244,6 +245,9 @@ def test_sync_rewrites_badge_and_install_line_to_a_new_address(notebook_path, tm
     assert notebooks.sync_notebook(copy, new_address)
     synced = nbformat.read(copy, as_version=4)
     assert "colab.research.google.com/github/someone-else/fork/blob/main/notebooks/" in synced.cells[0].source
+    assert (
+        f"(https://someone-else.github.io/fork/notebooks/{notebook_path.stem}.html)" in synced.cells[0].source
+    )
     assert f"git+{new_address}" in synced.cells[1].source
     assert not notebooks.sync_notebook(copy, new_address), "a second sync changes nothing"
 

@@ -1,7 +1,8 @@
 """Maintainer tools for the notebook files, run from the repository root.
 
-``python -m chapters.tools.notebooks sync``: point every notebook's "Open in Colab" badge and setup cell
-(which holds the Colab install line) at the repository address in ``pyproject.toml``, its one home;
+``python -m chapters.tools.notebooks sync``: point every notebook's "Open in Colab" badge, its link to
+its page on the course's website, and its setup cell (which holds the Colab install line) at the
+repository address in ``pyproject.toml``, its one home;
 write into the setup cell the chapter's full-mode time on a CPU per backend, kept in the notebook's
 metadata (``"chapters": {"full_mode_cpu_minutes": {"tensorflow": N, "jax": N, "torch": N}}``) and taken
 from the run records in ``records/`` wherever they hold a passed full-mode run on a 2-core CPU; write
@@ -27,12 +28,15 @@ import nbformat
 
 from chapters.session import BACKENDS
 from chapters.tools import rerun
-from chapters.tools._shared import BACKEND_TITLES, duration, install_requirement, repository_url
+from chapters.tools._shared import BACKEND_TITLES, duration, install_requirement, repository_url, site_url_of
 from chapters.tools.records import read_records
 
 CHECKED_OUTPUT_TAG = "nbval-check-output"  # nbval's cell tag: compare this cell's output with the stored one
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
-BADGE_PATTERN = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
+# The badge, and the link to the chapter's page on the course's website that follows it.
+BADGE_PATTERN = re.compile(
+    r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)( · \[Read it with its outputs\]\([^)]*\))?"
+)
 # The header's first line of run time, written by sync from the quick-mode records: the rest is prose.
 QUICK_MODE_START = "**Run time:** quick mode on a 2-core CPU, each run alone: "
 QUICK_MODE_PATTERN = re.compile(rf"^{re.escape(QUICK_MODE_START)}.*$", re.MULTILINE)
@@ -62,6 +66,13 @@ def colab_badge(repository: str, notebook_name: str) -> str:
     github_path = repository.removeprefix("https://github.com/")
     colab_url = f"https://colab.research.google.com/github/{github_path}/blob/main/notebooks/{notebook_name}"
     return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url})"
+
+
+def header_links(repository: str, notebook_name: str) -> str:
+    """Return the header's line of links: the Colab badge, then the chapter's page on the course's
+    website (``chapters.tools.site``), which shows a recorded run's outputs."""
+    page = f"{site_url_of(repository)}/notebooks/{Path(notebook_name).stem}.html"
+    return f"{colab_badge(repository, notebook_name)} · [Read it with its outputs]({page})"
 
 
 def setup_cell(repository: str, full_mode_cpu_minutes: dict[str, int]) -> str:
@@ -129,7 +140,7 @@ def sync_notebook(path: Path, repository: str, records: Iterable[dict] = ()) -> 
     header, setup = notebook.cells[0], notebook.cells[1]
     records = list(records)
     minutes = full_mode_cpu_minutes(notebook) | recorded_cpu_minutes(records, path.stem)
-    new_header = BADGE_PATTERN.sub(lambda _: colab_badge(repository, path.name), header.source)
+    new_header = BADGE_PATTERN.sub(lambda _: header_links(repository, path.name), header.source)
     quick_seconds = recorded_cpu_seconds(records, path.stem, "quick")
     if set(quick_seconds) == set(BACKENDS):
         new_header = QUICK_MODE_PATTERN.sub(lambda _: quick_mode_sentence(quick_seconds), new_header)
