@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from numpy.typing import ArrayLike
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ def plot_history(
         if f"val_{metric}" in curves:
             axis.plot(epochs, curves[f"val_{metric}"], "s--", label="validation")
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(metric)
         axis.set_title(f"{metric} by epoch")
         axis.legend()
@@ -66,6 +68,7 @@ def plot_curves(
     for name, value in (levels or {}).items():
         axis.axhline(value, linestyle="--", color="black", linewidth=1, label=name)
     axis.set_xlabel(xlabel)
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs and steps are whole numbers
     axis.set_ylabel(ylabel)
     if title:
         axis.set_title(title)
