@@ -4,8 +4,9 @@ Running a notebook's code cells in a Jupyter kernel (``run``, ``no_learning``, `
 kernel's arguments, parameters injected after the cell tagged ``parameters``, the checkout whose
 package a kernel imports, and the cells executed one by one. The project's repository address and
 the requirement a Colab setup cell installs (``notebooks``, ``colab``), and the address of the
-course's website (``notebooks``, ``site``). How a backend and a
-duration are written in tables and headers (``report``, ``notebooks``).
+course's website (``notebooks``, ``site``). How a backend, a
+duration and a figure are written in tables, headers and pages (``report``, ``notebooks``, ``site``),
+and the words of a header's link to the website.
 """
 
 import ast
@@ -102,6 +103,11 @@ def repository_url(root: Path) -> str:
     return project_table(root)["urls"]["Repository"].rstrip("/")
 
 
+# The words of a notebook header's link to its page on the website (``notebooks`` writes it,
+# ``site`` removes it from the page itself).
+SITE_LINK_TEXT = "Read it with its outputs"
+
+
 def site_url_of(repository: str) -> str:
     """Return where GitHub Pages publishes the course's website for the GitHub ``repository``
     (``https://github.com/<owner>/<name>``): ``https://<owner>.github.io/<name>``."""
@@ -113,6 +119,11 @@ def install_requirement(repository: str) -> str:
     """Return what the setup cell's Colab install line installs: the course's package from the git
     repository at ``repository`` (an address pip's ``git+`` accepts: https, or file:// for a clone)."""
     return f"keras-chapters @ git+{repository}"
+
+
+def format_value(value: float) -> str:
+    """Return a figure to four significant digits (``0.9795``, ``2.266``, ``11.7``)."""
+    return f"{value:.4g}"
 
 
 def duration(seconds: float) -> str:

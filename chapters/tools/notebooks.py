@@ -28,15 +28,20 @@ import nbformat
 
 from chapters.session import BACKENDS
 from chapters.tools import rerun
-from chapters.tools._shared import BACKEND_TITLES, duration, install_requirement, repository_url, site_url_of
+from chapters.tools._shared import (
+    BACKEND_TITLES,
+    SITE_LINK_TEXT,
+    duration,
+    install_requirement,
+    repository_url,
+    site_url_of,
+)
 from chapters.tools.records import read_records
 
 CHECKED_OUTPUT_TAG = "nbval-check-output"  # nbval's cell tag: compare this cell's output with the stored one
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 # The badge, and the link to the chapter's page on the course's website that follows it.
-BADGE_PATTERN = re.compile(
-    r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)( · \[Read it with its outputs\]\([^)]*\))?"
-)
+BADGE_PATTERN = re.compile(rf"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)( · \[{SITE_LINK_TEXT}\]\([^)]*\))?")
 # The header's first line of run time, written by sync from the quick-mode records: the rest is prose.
 QUICK_MODE_START = "**Run time:** quick mode on a 2-core CPU, each run alone: "
 QUICK_MODE_PATTERN = re.compile(rf"^{re.escape(QUICK_MODE_START)}.*$", re.MULTILINE)
@@ -72,7 +77,7 @@ def header_links(repository: str, notebook_name: str) -> str:
     """Return the header's line of links: the Colab badge, then the chapter's page on the course's
     website (``chapters.tools.site``), which shows a recorded run's outputs."""
     page = f"{site_url_of(repository)}/notebooks/{Path(notebook_name).stem}.html"
-    return f"{colab_badge(repository, notebook_name)} · [Read it with its outputs]({page})"
+    return f"{colab_badge(repository, notebook_name)} · [{SITE_LINK_TEXT}]({page})"
 
 
 def setup_cell(repository: str, full_mode_cpu_minutes: dict[str, int]) -> str:

@@ -19,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from chapters.session import BACKENDS
-from chapters.tools._shared import BACKEND_TITLES, duration
+from chapters.tools._shared import BACKEND_TITLES, duration, format_value
 from chapters.tools.records import read_records
 
 BACKEND_COLUMNS = " | ".join(BACKEND_TITLES[backend] for backend in BACKENDS)  # a table's backend headings
@@ -34,11 +34,6 @@ def grouped(records: list[dict], mode: str) -> dict[str, dict[str, list[dict]]]:
         if record["mode"] == mode:
             groups[record["notebook"]][record["backend"]].append(record)
     return groups
-
-
-def format_value(value: float) -> str:
-    """Return a figure to four significant digits (``0.9795``, ``2.266``, ``11.7``)."""
-    return f"{value:.4g}"
 
 
 def figure_cell(runs: list[dict], name: str, own_targets: bool = False) -> str:

@@ -25,7 +25,14 @@ from pathlib import Path
 
 import nbformat
 
-from chapters.tools._shared import BACKEND_TITLES, duration, repository_url, site_url_of
+from chapters.tools._shared import (
+    BACKEND_TITLES,
+    SITE_LINK_TEXT,
+    duration,
+    format_value,
+    repository_url,
+    site_url_of,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "website"
@@ -35,7 +42,7 @@ RESULTS_SOURCE = ROOT / "docs" / "results.md"
 RESULTS_PAGE = SOURCE / "results.md"  # written by ``build``, not committed
 RUN_NOTE_TAG = "chapters-run-note"  # the markdown cell ``refresh`` puts under the title
 # The header's link to the chapter's page, which the page itself does not need.
-SITE_LINK = re.compile(r" · \[Read it with its outputs\]\([^)]*\)")
+SITE_LINK = re.compile(rf" · \[{SITE_LINK_TEXT}\]\([^)]*\)")
 # A line of a backend's C++ log on stderr (``E0000 00:00:1796645008.198174   18936 util.cc:131] ...``):
 # the backend's noise, not the notebook's output.
 NATIVE_LOG_LINE = re.compile(r"^[EWIF]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [\w.]+:\d+\] .*\n?", re.MULTILINE)
@@ -86,7 +93,7 @@ def run_note(record: dict, repository: str) -> str:
         f"{commit_link(record['commit'], repository)}, {record['finished'][:10]}."
     )
     rows = [
-        f"| {name} | {value['value']:.4g} | {value.get('target', '')}{' ✓' if value.get('met') else ''} |"
+        f"| {name} | {format_value(value['value'])} | {value.get('target', '')}{' ✓' if value.get('met') else ''} |"
         for name, value in record["figures"].items()
     ]
     table = "\n".join(["| checked figure | value | target |", "|---|---|---|", *rows])
@@ -105,17 +112,15 @@ def compressed_image(png: str) -> tuple[str, str]:
 
     with Image.open(io.BytesIO(base64.b64decode(png))) as image:
         rgb = image.convert("RGB")
-    candidates = {"image/png": png}
+    candidates = [("image/png", png)]  # first: kept where nothing is smaller
     for mime, save in (
         ("image/png", lambda buffer: rgb.quantize(256).save(buffer, format="PNG", optimize=True)),
         ("image/jpeg", lambda buffer: rgb.save(buffer, format="JPEG", quality=85, optimize=True)),
     ):
         buffer = io.BytesIO()
         save(buffer)
-        encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
-        if len(encoded) < len(candidates.get(mime, encoded + " ")):
-            candidates[mime] = encoded
-    return min(candidates.items(), key=lambda item: len(item[1]))
+        candidates.append((mime, base64.b64encode(buffer.getvalue()).decode("ascii")))
+    return min(candidates, key=lambda candidate: len(candidate[1]))
 
 
 def shown_output(output: nbformat.NotebookNode) -> nbformat.NotebookNode | None:
