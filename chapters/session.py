@@ -18,6 +18,9 @@ LONG_ON_CPU_MINUTES = 5  # full mode on a CPU past this: the setup line says wha
 FAST_POOLING_NOTE = (
     "Max pooling goes through chapters.jax_pooling: Keras's results, a gradient XLA computes faster on a CPU."
 )
+FAST_DEPTHWISE_NOTE = (
+    "Depthwise convolutions go through chapters.jax_depthwise: Keras's results, computed faster on a CPU."
+)
 # PyTorch is an optional install (its default Linux build brings 3 GB of CUDA libraries a CPU cannot use).
 TORCH_MISSING = (
     "The backend is 'torch', but PyTorch is not installed here. Install it, restart the kernel and "
@@ -54,7 +57,8 @@ def setup(
     full_mode_cpu_minutes: dict[str, int] | None = None,
 ) -> Session:
     """Choose the Keras backend and run mode, seed every generator, quiet framework logs; print and
-    return what was chosen. On JAX on a CPU, also make max pooling's gradient fast (``jax_pooling``).
+    return what was chosen. On JAX on a CPU, also make max pooling's gradient and depthwise
+    convolutions fast (``jax_pooling``, ``jax_depthwise``).
 
     ``backend`` and ``mode`` are the notebook's choices (its Colab form fields); the environment
     variables ``KERAS_BACKEND`` and ``CHAPTERS_MODE``, when set, win over them, so CI can choose.
@@ -88,11 +92,13 @@ def setup(
     session = Session(chosen, keras.__version__, device, seed, chosen_mode)
     print(session)
     if chosen == "jax" and device == "CPU":
-        from chapters import jax_pooling
+        from chapters import jax_depthwise, jax_pooling
 
-        # It replaces a private Keras function: only on the releases its tests passed on (else a no-op).
+        # Each replaces a private Keras function: only on the releases its tests passed on (else a no-op).
         if jax_pooling.install():
             print(FAST_POOLING_NOTE)
+        if jax_depthwise.install():
+            print(FAST_DEPTHWISE_NOTE)
     minutes = (full_mode_cpu_minutes or {}).get(chosen, 0)
     if chosen_mode == "full" and device == "CPU" and minutes > LONG_ON_CPU_MINUTES:
         print(long_run_warning(minutes))
