@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 import keras
 
-from chapters.jax_pooling import keras_release
+from chapters import keras_jax_functions
 
 _keras_depthwise_conv: Callable[..., jax.Array] | None = None  # Keras's own, kept by install()
 # The Keras releases (major, minor) whose private JAX depthwise_conv this was checked against,
@@ -35,18 +35,11 @@ def install() -> bool:
     not in ``TESTED_KERAS_RELEASES`` or one that keeps the function elsewhere. Calling it again
     changes nothing."""
     global _keras_depthwise_conv
-    if keras_release() not in TESTED_KERAS_RELEASES:
+    found = keras_jax_functions.put_in_place("depthwise_conv", depthwise_conv, TESTED_KERAS_RELEASES)
+    if found is None:
         return False
-    try:
-        from keras.src.backend.jax import nn as keras_jax_nn  # where Keras's ops find it on JAX
-    except ImportError:
-        return False
-    current = getattr(keras_jax_nn, "depthwise_conv", None)
-    if current is None:
-        return False
-    if current is not depthwise_conv:
-        _keras_depthwise_conv = current
-        keras_jax_nn.depthwise_conv = depthwise_conv
+    if found is not depthwise_conv:
+        _keras_depthwise_conv = found
     return True
 
 

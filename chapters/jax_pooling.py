@@ -19,6 +19,8 @@ import jax
 import jax.numpy as jnp
 import keras
 
+from chapters import keras_jax_functions
+
 _keras_max_pool: Callable[..., jax.Array] | None = (
     None  # Keras's own, kept by install() for what the fast path leaves to it
 )
@@ -34,25 +36,12 @@ def install() -> bool:
     ``TESTED_KERAS_RELEASES`` or one that keeps its JAX pooling elsewhere. Calling it again
     changes nothing."""
     global _keras_max_pool
-    if keras_release() not in TESTED_KERAS_RELEASES:
+    found = keras_jax_functions.put_in_place("max_pool", max_pool, TESTED_KERAS_RELEASES)
+    if found is None:
         return False
-    try:
-        from keras.src.backend.jax import nn as keras_jax_nn  # where Keras's ops find max_pool on JAX
-    except ImportError:
-        return False
-    current = getattr(keras_jax_nn, "max_pool", None)
-    if current is None:
-        return False
-    if current is not max_pool:
-        _keras_max_pool = current
-        keras_jax_nn.max_pool = max_pool
+    if found is not max_pool:
+        _keras_max_pool = found
     return True
-
-
-def keras_release() -> tuple[int, int]:
-    """Return the installed Keras's (major, minor) release numbers."""
-    major, minor = keras.__version__.split(".")[:2]
-    return int(major), int(minor)
 
 
 def max_pool(

@@ -1,13 +1,10 @@
 """The depthwise convolution ``setup`` installs for Keras on JAX on a CPU: Keras's values and
 gradients (up to float rounding), and Keras's own convolution wherever the fast one does not apply."""
 
-import os
-import subprocess
-import sys
-
 import jax
 import numpy as np
 import pytest
+from jax_program import lines_printed_after_jax_setup
 from keras.src.backend.jax.nn import depthwise_conv as keras_depthwise_conv  # Keras's own, before any install
 
 from chapters import jax_depthwise
@@ -63,7 +60,7 @@ def test_an_untested_keras_release_keeps_its_own_convolution(monkeypatch):
     from keras.src.backend.jax import nn as keras_jax_nn
 
     monkeypatch.setattr(keras_jax_nn, "depthwise_conv", keras_depthwise_conv)
-    monkeypatch.setattr(jax_depthwise, "keras_release", lambda: (3, 99))
+    monkeypatch.setattr(jax_depthwise.keras, "__version__", "3.99.0")
     assert not jax_depthwise.install()
     assert keras_jax_nn.depthwise_conv is keras_depthwise_conv
 
@@ -96,21 +93,13 @@ def test_installing_twice_keeps_keras_own_convolution_for_the_fallback():
 
 @pytest.mark.slow  # a Python process on JAX
 def test_setup_installs_it_on_jax_on_a_cpu():
-    program = (
-        "import chapters; chapters.setup('jax', 'quick'); import keras, numpy as np; "
+    printed = lines_printed_after_jax_setup(
+        "import keras, numpy as np; "
         "from keras.src.backend.jax import nn; from chapters import jax_depthwise; "
         "assert nn.depthwise_conv is jax_depthwise.depthwise_conv and jax_depthwise.install(); "
         "layer = keras.layers.DepthwiseConv2D(2, use_bias=False, depthwise_initializer='ones'); "
         "x = np.arange(9.0).reshape(1, 3, 3, 1); "
         "print(keras.ops.convert_to_numpy(layer(x)).ravel().tolist())"
     )
-    completed = subprocess.run(
-        [sys.executable, "-c", program],
-        env={**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"},
-        capture_output=True,
-        text=True,
-        check=False,  # its stderr goes into the assertion's message
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert FAST_DEPTHWISE_NOTE in completed.stdout.splitlines(), "the setup line says where it goes"
-    assert completed.stdout.splitlines()[-1] == "[8.0, 12.0, 20.0, 24.0]"
+    assert FAST_DEPTHWISE_NOTE in printed, "the setup line says where it goes"
+    assert printed[-1] == "[8.0, 12.0, 20.0, 24.0]"

@@ -1,13 +1,10 @@
 """The max pooling ``setup`` installs for Keras on JAX on a CPU: Keras's values, its gradient, and
 Keras's own pooling wherever the fast one does not apply."""
 
-import os
-import subprocess
-import sys
-
 import jax
 import numpy as np
 import pytest
+from jax_program import lines_printed_after_jax_setup
 from keras.src.backend.jax.nn import max_pool as keras_max_pool  # Keras's own, before any install
 
 from chapters import jax_pooling
@@ -93,20 +90,12 @@ def test_installing_twice_keeps_keras_own_pooling_for_the_fallback():
 
 @pytest.mark.slow  # a Python process on JAX
 def test_setup_installs_it_on_jax_on_a_cpu():
-    program = (
-        "import chapters; chapters.setup('jax', 'quick'); import keras, numpy as np; "
+    printed = lines_printed_after_jax_setup(
+        "import keras, numpy as np; "
         "from keras.src.backend.jax import nn; from chapters import jax_pooling; "
         "assert nn.max_pool is jax_pooling.max_pool and jax_pooling.install(); "
         "layer = keras.layers.MaxPooling2D(2); x = np.arange(16.0).reshape(1, 4, 4, 1); "
         "print(keras.ops.convert_to_numpy(layer(x)).ravel().tolist())"
     )
-    completed = subprocess.run(
-        [sys.executable, "-c", program],
-        env={**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"},
-        capture_output=True,
-        text=True,
-        check=False,  # its stderr goes into the assertion's message
-    )
-    assert completed.returncode == 0, completed.stderr
-    assert FAST_POOLING_NOTE in completed.stdout.splitlines(), "the setup line says where pooling goes"
-    assert completed.stdout.splitlines()[-1] == "[5.0, 7.0, 13.0, 15.0]"
+    assert FAST_POOLING_NOTE in printed, "the setup line says where pooling goes"
+    assert printed[-1] == "[5.0, 7.0, 13.0, 15.0]"
