@@ -1,6 +1,6 @@
-"""A function a chapter teaches and a later chapter reuses is written out in the teaching chapter and
-kept in the helper package; the two copies must stay the same. The notebook's cell says so with a
-comment line ``# Kept in the helper package as chapters.<module>.<function> ...``."""
+"""A function (or layer class) a chapter teaches and a later chapter reuses is written out in the
+teaching chapter and kept in the helper package; the two copies must stay the same. The notebook's
+cell says so with a comment line ``# Kept in the helper package as chapters.<module>.<name> ...``."""
 
 import ast
 import importlib
@@ -31,9 +31,9 @@ def kept_functions() -> list[tuple[str, str, str, str]]:
 
 
 def function_source(source: str, name: str) -> str | None:
-    """Return the source of the top-level function ``name`` defined in ``source``, or None."""
+    """Return the source of the top-level function or class ``name`` defined in ``source``, or None."""
     for node in ast.parse(source).body:
-        if isinstance(node, ast.FunctionDef) and node.name == name:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef) and node.name == name:
             return ast.get_source_segment(source, node)
     return None
 
